@@ -1,0 +1,21 @@
+# mla-lab: rebuild the "ML accelerators, lab 1" report from scratch.  Run: snakemake --cores 4
+from snakemake.utils import min_version, validate
+
+min_version("9.11")
+
+configfile: "config.yaml"
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/bench.smk"
+include: "workflow/rules/profile.smk"
+include: "workflow/rules/tables.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

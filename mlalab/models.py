@@ -1,0 +1,69 @@
+"""Build the lab's MNIST models from a plain spec dict (the config's `model:` after variant overrides)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+
+
+def build_mlp(hidden: list[int], batchnorm: bool = False) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = INPUT_SHAPE[0] * INPUT_SHAPE[1] * INPUT_SHAPE[2]
+    for h in hidden:
+        layers.append(nn.Linear(width, h))
+        if batchnorm:
+            layers.append(nn.BatchNorm1d(h))
+        layers.append(nn.ReLU())
+        width = h
+    layers.append(nn.Linear(width, NUM_CLASSES))
+    return nn.Sequential(*layers)
+
+
+def build_cnn(channels: list[int], kernel: int = 3, fc: int = 128) -> nn.Sequential:
+    if kernel % 2 == 0:
+        raise ValueError(f"cnn kernel must be odd for 'same' padding, got kernel={kernel}")
+    layers: list[nn.Module] = []
+    c_in, side = INPUT_SHAPE[0], INPUT_SHAPE[1]
+    for c_out in channels:
+        layers += [nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2), nn.ReLU(), nn.MaxPool2d(2)]
+        c_in, side = c_out, side // 2
+    if side < 1:
+        raise ValueError(f"cnn with {len(channels)} pooled conv layers shrinks a 28x28 input below 1x1")
+    layers += [nn.Flatten(), nn.Linear(c_in * side * side, fc), nn.ReLU(), nn.Linear(fc, NUM_CLASSES)]
+    return nn.Sequential(*layers)
+
+
+BUILDERS = {"mlp": build_mlp, "cnn": build_cnn}
+
+
+def build_model(kind: str, model: dict) -> nn.Sequential:
+    """`model` holds only architecture keys (`label` and the like are dropped by the caller)."""
+    try:
+        builder = BUILDERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown model kind {kind!r}; known: {sorted(BUILDERS)}") from None
+    return builder(**model)
+
+
+def model_slug(kind: str, model: dict) -> str:
+    """A readable, file-safe id that depends on the architecture only."""
+    if kind == "mlp":
+        h = model["hidden"]
+        widths = f"{h[0]}x{len(h)}" if len(set(h)) == 1 else ".".join(map(str, h))
+        return f"mlp-h{widths}" + ("-bn" if model.get("batchnorm") else "")
+    if kind == "cnn":
+        return f"cnn-k{model['kernel']}-c{'.'.join(map(str, model['channels']))}-fc{model.get('fc', 128)}"
+    raise ValueError(f"unknown model kind {kind!r}")
+
+
+def example_input(batch: int, device: str | torch.device = "cpu", dtype=torch.float32) -> torch.Tensor:
+    return torch.randn(batch, *INPUT_SHAPE, device=device, dtype=dtype)
+
+
+def count_params(model: nn.Module) -> tuple[int, int]:
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return total, trainable

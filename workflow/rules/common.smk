@@ -1,0 +1,37 @@
+# Config -> the table of jobs, and helpers for inputs. Nothing else lives here.
+import os
+import re
+
+from mlalab.config import expand as expand_lab
+from mlalab.data import FILES as MNIST_FILES
+
+LAB = expand_lab(config)
+R = config["results"].rstrip("/")
+MNIST = [f"{R}/data/mnist/{name}" for name in MNIST_FILES]
+LOGS = f"{R}/logs"
+
+
+def _alternatives(names):
+    return "|".join(re.escape(n) for n in sorted(names)) or "NONE"
+
+
+wildcard_constraints:
+    run=_alternatives(LAB.runs),
+    model=_alternatives(LAB.models),
+    experiment=_alternatives(config["experiments"]),
+
+
+def pkg(*modules):
+    """The package modules a job imports: declared as inputs so editing one reruns exactly its jobs."""
+    return [f"mlalab/{m}.py" for m in modules]
+
+
+def timing_threads(wildcards=None):
+    """Timed jobs take every core Snakemake was given, so no other job runs beside them."""
+    return workflow.cores
+
+
+def all_outputs():
+    outputs = [f"{R}/tables/{name}.csv" for name in config["experiments"]]
+    outputs += [f"{R}/tables/{name}_layers.csv" for name in config["experiments"]]
+    return outputs
