@@ -13,9 +13,14 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/bench.smk"
 include: "workflow/rules/profile.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/part3.smk"
+include: "workflow/rules/peak.smk"
+include: "workflow/rules/precision.smk"
+include: "workflow/rules/export.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
-        all_outputs(),
+        TARGETS,
     default_target: True

@@ -31,7 +31,5 @@ def timing_threads(wildcards=None):
     return workflow.cores
 
 
-def all_outputs():
-    outputs = [f"{R}/tables/{name}.csv" for name in config["experiments"]]
-    outputs += [f"{R}/tables/{name}_layers.csv" for name in config["experiments"]]
-    return outputs
+# Each rules file appends the final outputs it contributes; `rule all` asks for all of them.
+TARGETS = []

@@ -1,0 +1,1 @@
+# Rules for ONNX export (issue 4).

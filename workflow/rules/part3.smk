@@ -1,0 +1,1 @@
+# Rules for Part 3: ResNet18 and BERT-base (issue 3).

@@ -1,0 +1,1 @@
+# Rules for machine peak throughput (issue 6).

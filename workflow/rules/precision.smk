@@ -1,0 +1,1 @@
+# Rules for precision study (issue 6).

@@ -1,0 +1,1 @@
+# Rules for report rendering (issue 4).
