@@ -1,0 +1,114 @@
+"""The machine's attainable throughput, measured with the same harness as every latency in the report.
+
+Two ceilings for the roofline:
+
+* compute: a dense square matmul `a @ b` (n x n by n x n) in fp32, and in bf16 where the device supports
+  it. It performs 2 * n**3 floating-point operations (n**3 multiply-adds), so GFLOP/s = 2 n^3 / median
+  latency / 1e9. The ceiling is the best median over the configured sizes: it is *attainable* (what
+  PyTorch's BLAS reaches here with this many threads), not the vendor's datasheet peak.
+* memory: `dst.copy_(src)` of one large fp32 buffer. It reads `nbytes` and writes `nbytes`, so we count
+  2 * nbytes moved (GB/s = 2 * nbytes / median / 1e9). A CPU with write-allocate caches also reads the
+  destination line before writing it, so the true DRAM traffic can be up to 3 * nbytes; counting 2x makes
+  this ceiling conservative (lower), the convention of STREAM's "copy".
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .timing import environment, measure
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """True where bf16 matmul runs natively (CUDA with bf16 support; CPU with AVX512-BF16/AMX via oneDNN)."""
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def matmul_flops(n: int) -> int:
+    """Floating-point operations of an (n x n) @ (n x n) matmul: n^3 multiply-adds = 2 n^3 FLOPs."""
+    return 2 * n ** 3
+
+
+def gflops(flops: float, seconds: float) -> float:
+    return flops / seconds / 1e9
+
+
+def matmul(n: int, dtype: str, device: torch.device, warmup: int, repeats: int, seed: int = 0) -> dict:
+    """Time one dense n x n matmul; return the harness's statistics plus GFLOP/s at the median."""
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randn(n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
+    b = torch.randn(n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
+    out = torch.empty(n, n, device=device, dtype=DTYPES[dtype])
+    stats = measure(lambda: torch.mm(a, b, out=out), device, warmup, repeats)
+    flops = matmul_flops(n)
+    return {"measure": "matmul", "dtype": dtype, "size": n, "bytes": None, "flops": flops,
+            "median_s": stats["median_s"], "p10_s": stats["p10_s"], "p90_s": stats["p90_s"],
+            "repeats": stats["n"], "gflops": gflops(flops, stats["median_s"]),
+            "gflops_p10": gflops(flops, stats["p90_s"]), "gflops_p90": gflops(flops, stats["p10_s"]),
+            "gbs": None}
+
+
+def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
+    """Time `dst.copy_(src)` of an fp32 buffer of `nbytes`; bandwidth counts read + write = 2 * nbytes."""
+    numel = max(1, nbytes // 4)
+    src = torch.ones(numel, device=device, dtype=torch.float32)
+    dst = torch.empty_like(src)
+    stats = measure(lambda: dst.copy_(src), device, warmup, repeats)
+    moved = 2 * numel * 4
+    return {"measure": "copy", "dtype": "fp32", "size": numel, "bytes": moved, "flops": None,
+            "median_s": stats["median_s"], "p10_s": stats["p10_s"], "p90_s": stats["p90_s"],
+            "repeats": stats["n"], "gflops": None, "gflops_p10": None, "gflops_p90": None,
+            "gbs": moved / stats["median_s"] / 1e9}
+
+
+def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
+    """Run every configured matmul and the copy; return {'rows': [...], 'peak': {...}, 'environment': ...}.
+
+    `cfg` is the config's `peak:` block: matmul_sizes, copy_mib, warmup, repeats, dtypes (default fp32+bf16).
+    """
+    warmup, repeats = int(cfg.get("warmup", 3)), int(cfg["repeats"])
+    dtypes = list(cfg.get("dtypes", ["fp32", "bf16"]))
+    rows, skipped = [], []
+    for dtype in dtypes:
+        if dtype == "bf16" and not bf16_supported(device):
+            skipped.append(f"bf16: not supported on this {device.type}")
+            log(skipped[-1])
+            continue
+        for n in cfg["matmul_sizes"]:
+            row = matmul(int(n), dtype, device, warmup, repeats)
+            log(f"matmul {dtype} n={n}: median {row['median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
+            rows.append(row)
+    row = copy(int(cfg["copy_mib"]) * 2 ** 20, device, warmup, repeats)
+    log(f"copy {cfg['copy_mib']} MiB: median {row['median_s'] * 1e3:.3f} ms, {row['gbs']:.1f} GB/s")
+    rows.append(row)
+    env = environment(device)
+    for r in rows:
+        r.update(device=env["device"], device_name=env["device_name"], threads=env["threads"])
+    return {"rows": rows, "peak": summarize(rows), "skipped": skipped, "environment": env}
+
+
+def summarize(rows: list[dict]) -> dict:
+    """The ceilings: best median GFLOP/s per dtype over the sizes (None if not measured) and copy GB/s."""
+    def best(dtype):
+        xs = [r["gflops"] for r in rows if r["measure"] == "matmul" and r["dtype"] == dtype]
+        return max(xs) if xs else None
+
+    def best_size(dtype):
+        xs = [r for r in rows if r["measure"] == "matmul" and r["dtype"] == dtype]
+        return max(xs, key=lambda r: r["gflops"])["size"] if xs else None
+
+    bw = [r["gbs"] for r in rows if r["measure"] == "copy"]
+    fp32 = best("fp32")
+    bandwidth = max(bw) if bw else None
+    return {"matmul_fp32_gflops": fp32, "matmul_fp32_size": best_size("fp32"),
+            "matmul_bf16_gflops": best("bf16"), "matmul_bf16_size": best_size("bf16"),
+            "copy_gbs": bandwidth,
+            # the arithmetic intensity (FLOP/byte) where the fp32 roof meets the bandwidth slope
+            "ridge_fp32_flop_per_byte": (fp32 / bandwidth) if fp32 and bandwidth else None}
