@@ -1,0 +1,277 @@
+"""Each timed inference against the machine's measured ceilings (see mlalab/peak.py).
+
+Definitions (all per *batch*, i.e. per timed call):
+
+* FLOPs = 2 x MACs (one multiply + one add). MACs come from the timing tables (the counters of
+  mlalab/counting.py), so only the GEMM-like layers (Linear/Conv/matmul) are counted; element-wise ops
+  (ReLU, pooling, softmax, layer norm) add memory traffic but no counted FLOPs.
+* achieved GFLOP/s = 2 x MACs / median latency / 1e9; its % of the measured fp32 matmul peak.
+* bytes moved -- an *estimate*, not a measurement (no hardware counters are read). We count what must
+  cross main memory at least once if nothing were reused between calls:
+      bytes(B) = parameter bytes + B x (input bytes + activation bytes) per sample,
+  where parameter bytes are every parameter and buffer at its stored dtype, and activation bytes are the
+  outputs of every leaf module for one sample (each distinct output tensor counted once: written once,
+  and its read by the next layer assumed to hit cache). Ignored: re-reads of weights per tile, im2col
+  buffers, intermediates inside fused kernels (all make real traffic larger), and caches holding small
+  models' weights between calls (which makes real DRAM traffic smaller: an MNIST MLP's 0.8 MB of weights
+  fits in L2/L3, so its true intensity is higher than this estimate).
+* arithmetic intensity = FLOPs / bytes (FLOP/byte). The roof at that intensity is
+  min(peak GFLOP/s, intensity x bandwidth GB/s); the ridge point is peak / bandwidth.
+* roofline time = max(FLOPs / peak, bytes / bandwidth): the fastest the call could run on this machine.
+  latency / roofline time >> 1 means the call is bound by fixed per-call costs (Python, dispatch, kernel
+  launch, thread wake-up), i.e. latency-bound, not by compute or memory.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import torch
+from torch import nn
+
+MAC_COLUMNS = ("macs_per_sample_analytic", "macs_per_sample_aten", "macs_per_sample_thop")
+
+
+def achieved_gflops(macs: float, latency_s: float) -> float:
+    """2 x MACs / latency, in GFLOP/s."""
+    if latency_s <= 0:
+        raise ValueError(f"latency must be positive, got {latency_s}")
+    return 2.0 * macs / latency_s / 1e9
+
+
+def pct_of_peak(gflops: float, peak_gflops: float | None) -> float:
+    return 100.0 * gflops / peak_gflops if peak_gflops else math.nan
+
+
+def arithmetic_intensity(flops: float, nbytes: float) -> float:
+    """FLOP per byte moved."""
+    if nbytes <= 0:
+        raise ValueError(f"bytes moved must be positive, got {nbytes}")
+    return flops / nbytes
+
+
+def roof(intensity: float, peak_gflops: float, bandwidth_gbs: float) -> float:
+    """Attainable GFLOP/s at `intensity`: the lower of the compute roof and the bandwidth slope."""
+    return min(peak_gflops, intensity * bandwidth_gbs)
+
+
+def traffic_bytes(model: nn.Module, x, **kwargs) -> dict:
+    """Parameter bytes, input bytes and leaf-module output bytes of one forward call on `x`.
+
+    Activation and input bytes scale with the batch of `x`; call it with one sample to get per-sample
+    figures. Distinct output tensors are counted once (by storage pointer), so in-place ReLUs and
+    eval-mode Dropout (which return their input) add nothing.
+    """
+    param_bytes = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+    inputs = [x, *kwargs.values()] if isinstance(x, torch.Tensor) else [*x, *kwargs.values()]
+    input_bytes = sum(t.numel() * t.element_size() for t in inputs if isinstance(t, torch.Tensor))
+    seen: set[int] = {t.data_ptr() for t in inputs if isinstance(t, torch.Tensor)}
+    alive: list[torch.Tensor] = []  # keep outputs alive, so the allocator cannot reuse a freed pointer
+    total = [0]
+
+    def count(_m, _i, out):
+        for t in _tensors(out):
+            if t.data_ptr() not in seen:
+                seen.add(t.data_ptr())
+                alive.append(t)
+                total[0] += t.numel() * t.element_size()
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if not list(m.children())]
+    try:
+        was_training = model.training
+        model.eval()
+        with torch.inference_mode():
+            model(*([x] if isinstance(x, torch.Tensor) else x), **kwargs)
+        model.train(was_training)
+    finally:
+        for h in hooks:
+            h.remove()
+    return {"param_bytes": int(param_bytes), "input_bytes": int(input_bytes), "activation_bytes": int(total[0])}
+
+
+def _tensors(out):
+    if isinstance(out, torch.Tensor):
+        yield out
+    elif isinstance(out, (tuple, list)):
+        for o in out:
+            yield from _tensors(o)
+    elif isinstance(out, dict) or hasattr(out, "values"):
+        for o in out.values():
+            yield from _tensors(o)
+
+
+def build(spec: dict) -> tuple[nn.Module, dict]:
+    """A model and the keyword/positional input for one sample, from a roofline model spec.
+
+    spec kinds: {"kind": "mlp"|"cnn", "model": {...}} (the lab's MNIST models), {"kind": "resnet18",
+    "image_size": 224}, {"kind": "bert", "seq_len": 128, "config": {...BertConfig overrides}} (random
+    weights: only shapes matter here).
+    """
+    kind = spec["kind"]
+    if kind in ("mlp", "cnn"):
+        from .models import INPUT_SHAPE, build_model
+        return build_model(kind, spec["model"]), {"x": torch.zeros(1, *INPUT_SHAPE)}
+    if kind == "resnet18":
+        from torchvision.models import resnet18
+        side = int(spec.get("image_size", 224))
+        return resnet18(weights=None), {"x": torch.zeros(1, 3, side, side)}
+    if kind == "bert":
+        from transformers import BertConfig, BertModel
+        cfg = BertConfig(**spec.get("config", {}))
+        seq = int(spec.get("seq_len", 128))
+        return BertModel(cfg), {"input_ids": torch.zeros(1, seq, dtype=torch.long),
+                                "attention_mask": torch.ones(1, seq, dtype=torch.long)}
+    raise ValueError(f"unknown roofline model kind {kind!r}")
+
+
+def model_traffic(spec: dict) -> dict:
+    """Per-sample input/activation bytes and (batch-independent) parameter bytes of one spec."""
+    model, inputs = build(spec)
+    if "x" in inputs:
+        return traffic_bytes(model, inputs["x"])
+    return traffic_bytes(model, (), **inputs)
+
+
+def macs_per_batch(row: dict) -> tuple[float, str]:
+    """MACs of one timed call from a table row: `macs_per_batch`, else a per-sample counter x batch."""
+    v = row.get("macs_per_batch")
+    if v is not None and not pd.isna(v):
+        return float(v), "macs_per_batch"
+    for c in MAC_COLUMNS:
+        v = row.get(c)
+        if v is not None and not pd.isna(v):
+            return float(v) * int(row["batch_size"]), c
+    raise KeyError(f"row {row.get('model')} bs{row.get('batch_size')}: no MACs column ({MAC_COLUMNS})")
+
+
+def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.DataFrame:
+    """One roofline row per timed call.
+
+    `timings` needs model, batch_size, latency_median_s and MACs (see `macs_per_batch`); optional columns
+    (experiment, label, latency_p10_s, latency_p90_s, latency_repeats, source, device, threads) are kept.
+    `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.peak.summarize's dict.
+    """
+    p32, bw = peak["matmul_fp32_gflops"], peak["copy_gbs"]
+    ridge = p32 / bw
+    out = []
+    for row in timings.to_dict("records"):
+        bs = int(row["batch_size"])
+        macs, source = macs_per_batch(row)
+        flops = 2.0 * macs
+        t = traffic[row["model"]]
+        nbytes = t["param_bytes"] + bs * (t["input_bytes"] + t["activation_bytes"])
+        lat = float(row["latency_median_s"])
+        g = achieved_gflops(macs, lat)
+        ai = arithmetic_intensity(flops, nbytes)
+        roof_g = roof(ai, p32, bw)
+        roof_t = max(flops / (p32 * 1e9), nbytes / (bw * 1e9))
+        r = {k: row.get(k) for k in ("source", "experiment", "label", "model") if k in row}
+        r.update({
+            "batch_size": bs, "latency_median_s": lat,
+            "latency_p10_s": row.get("latency_p10_s", math.nan), "latency_p90_s": row.get("latency_p90_s", math.nan),
+            "latency_repeats": row.get("latency_repeats", math.nan),
+            "latency_per_sample_s": lat / bs,
+            "macs_per_batch": macs, "macs_source": source, "flops_per_batch": flops,
+            "achieved_gflops": g,
+            # a slower call (p90 latency) gives the lower GFLOP/s
+            "achieved_gflops_p10": achieved_gflops(macs, float(row["latency_p90_s"])) if _ok(row, "latency_p90_s") else math.nan,
+            "achieved_gflops_p90": achieved_gflops(macs, float(row["latency_p10_s"])) if _ok(row, "latency_p10_s") else math.nan,
+            "peak_fp32_gflops": p32, "pct_of_peak_fp32": pct_of_peak(g, p32),
+            "param_bytes": t["param_bytes"], "input_bytes_per_sample": t["input_bytes"],
+            "activation_bytes_per_sample": t["activation_bytes"], "bytes_per_batch": nbytes,
+            "arithmetic_intensity_flop_per_byte": ai, "ridge_flop_per_byte": ridge,
+            "bound": "memory" if ai < ridge else "compute",
+            "roof_gflops": roof_g, "pct_of_roof": pct_of_peak(g, roof_g),
+            "roofline_time_s": roof_t, "latency_over_roofline_time": lat / roof_t,
+            "bandwidth_gbs": bw, "device": row.get("device"), "threads": row.get("threads"),
+        })
+        out.append(r)
+    return pd.DataFrame(out)
+
+
+def _ok(row, k):
+    v = row.get(k)
+    return v is not None and not pd.isna(v) and float(v) > 0
+
+
+# ---- sentences the report quotes -------------------------------------------------------------------------
+
+def _g(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def roofline_sentences(frame: pd.DataFrame) -> list[str]:
+    """Per model, its smallest and largest timed batch against the ceilings, in words, from the data."""
+    out = []
+    for model, g in frame.groupby("model", sort=False):
+        g = g.sort_values("batch_size")
+        lo, hi = g.iloc[0], g.iloc[-1]
+        name = lo.get("label") if isinstance(lo.get("label"), str) and lo.get("label") else model
+        name = f"{model}" if name == model else f"{model} ({name})"
+        s = (f"{name} at batch {int(lo.batch_size)} reaches {_g(lo.achieved_gflops)} GFLOP/s, "
+             f"{_g(lo.pct_of_peak_fp32)}% of the measured fp32 matmul peak ({_g(lo.peak_fp32_gflops)} GFLOP/s), "
+             f"at an estimated {_g(lo.arithmetic_intensity_flop_per_byte)} FLOP/byte")
+        if lo.latency_over_roofline_time > 3:
+            s += (f"; the call takes {_g(lo.latency_over_roofline_time)}x the time the roofline allows, so it is "
+                  f"latency-bound (fixed per-call costs), not limited by compute or memory")
+        elif lo.latency_over_roofline_time >= 1:
+            s += f", within {_g(lo.latency_over_roofline_time)}x of the roofline time ({lo.bound}-bound)"
+        else:
+            s += (f", faster than the roofline time estimated from main-memory bandwidth "
+                  f"({_g(lo.latency_over_roofline_time)}x), so its data must come from cache")
+        if len(g) > 1:
+            gain = hi.achieved_gflops / lo.achieved_gflops
+            s += (f". At batch {int(hi.batch_size)} it reaches {_g(hi.achieved_gflops)} GFLOP/s "
+                  f"({_g(hi.pct_of_peak_fp32)}% of peak, {_g(hi.arithmetic_intensity_flop_per_byte)} FLOP/byte, "
+                  f"{_g(hi.latency_over_roofline_time)}x the roofline time): "
+                  + (f"{_g(gain)}x more work per second, as the fixed cost per call and the weights are "
+                     f"shared by more samples" if gain > 1 else
+                     f"no faster per FLOP ({_g(gain)}x), so batching does not help here"))
+        out.append(s + ".")
+    return out
+
+
+def roofline_sentence(frame: pd.DataFrame) -> str:
+    return " ".join(roofline_sentences(frame))
+
+
+# ---- the plot ---------------------------------------------------------------------------------------------
+
+def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofline (measured ceilings)") -> None:
+    """Log-log roofline: fp32 (and bf16) matmul roofs, the copy-bandwidth slope, one point per model/batch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    p32, bw, p16 = peak["matmul_fp32_gflops"], peak["copy_gbs"], peak.get("matmul_bf16_gflops")
+    ai = frame["arithmetic_intensity_flop_per_byte"]
+    lo = min(0.05, float(ai.min()) / 2 if len(ai) else 0.05)
+    hi = max(20 * p32 / bw, float(ai.max()) * 2 if len(ai) else 1.0)
+    xs = np.logspace(np.log10(lo), np.log10(hi), 200)
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    ax.plot(xs, np.minimum(p32, xs * bw), "k-", lw=2,
+            label=f"fp32 matmul {p32:.0f} GFLOP/s, copy {bw:.1f} GB/s")
+    if p16:
+        ax.plot(xs, np.minimum(p16, xs * bw), "k--", lw=1, label=f"bf16 matmul {p16:.0f} GFLOP/s")
+    markers = "osD^vP*Xh<>"
+    for i, (model, g) in enumerate(frame.groupby("model", sort=False)):
+        g = g.sort_values("batch_size")
+        line = ax.plot(g["arithmetic_intensity_flop_per_byte"], g["achieved_gflops"], marker=markers[i % len(markers)],
+                       ls=":", label=str(model))[0]
+        for _, r in g.iterrows():
+            ax.annotate(f"{int(r.batch_size)}", (r.arithmetic_intensity_flop_per_byte, r.achieved_gflops),
+                        textcoords="offset points", xytext=(4, 4), fontsize=7, color=line.get_color())
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (FLOP / estimated byte moved)")
+    ax.set_ylabel("achieved GFLOP/s (2 x MACs / median latency)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    for p in paths:
+        fig.savefig(p)
+    plt.close(fig)
