@@ -51,8 +51,15 @@ sed -e "s|@DIR@|$DIR|g" -e "s|@SOCK@|$SOCK|g" -e "s|@NODE@|$NODE|g" \
     -e "s|@CTLD_PORT@|$CTLD_PORT|g" -e "s|@SLURMD_PORT@|$SLURMD_PORT|g" \
     -e "s|@CPUS@|$CPUS|g" -e "s|@MEM@|$MEM|g" -e "s|@DEFMEM@|$DEFMEM|g" \
     "$HERE/slurm.conf.in" > "$DIR/slurm.conf"
+# Inside a job, Snakemake's slurm-jobstep plugin strips every SLURM_* variable (SLURM_CONF too) before it
+# runs `srun`, so srun would look for /etc/slurm/slurm.conf, which a real cluster has and this private one
+# does not.  A two-line srun on PATH that points at our slurm.conf stands in for it; nothing global is touched.
+mkdir -p "$DIR/bin"
+printf '#!/bin/sh\nSLURM_CONF=%s exec %s "$@"\n' "$DIR/slurm.conf" "$(command -v srun)" > "$DIR/bin/srun"
+chmod 755 "$DIR/bin/srun"
 cat > "$DIR/env" <<ENV
 export SLURM_CONF=$DIR/slurm.conf
+export PATH=$DIR/bin:\$PATH
 export MLALAB_SLURM=1
 export MLALAB_SLURM_DIR=$DIR
 ENV
