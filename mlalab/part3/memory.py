@@ -1,0 +1,144 @@
+"""Memory of a network at inference: weights vs activations, analytic and measured, and a per-layer table.
+
+- weights: bytes of the parameters (and, separately, of buffers such as BatchNorm running statistics);
+- analytic activations: the sum of the outputs of every leaf-module call, recorded with forward hooks
+  (an in-place op's output is counted as its own layer output, functional ops such as `x + y` are not);
+- measured activations: the distinct storages autograd saves for backward during one forward with grad
+  enabled (torch.autograd.graph.saved_tensors_hooks), split into activations, the input batch, and
+  weights/buffers (saved by reference, no extra memory). A storage saved by several ops counts once;
+- on CUDA, the allocator's peak (torch.cuda.max_memory_allocated) above the resident weights and input,
+  for a forward in inference mode and a forward with grad enabled.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _shape(t) -> list:
+    return list(t.shape) if isinstance(t, torch.Tensor) else []
+
+
+def tensor_bytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+def weight_bytes(model: nn.Module) -> dict:
+    return {"weight_bytes": sum(tensor_bytes(p) for p in model.parameters()),
+            "buffer_bytes": sum(tensor_bytes(b) for b in model.buffers()),
+            "params": sum(p.numel() for p in model.parameters())}
+
+
+def layer_table(model: nn.Module, x: torch.Tensor) -> list[dict]:
+    """One row per leaf-module call, in execution order: weight/bias shapes, output (activation) shape and
+    bytes. A module called twice (ResNet's BasicBlock reuses its ReLU) gets a row per call; its parameter
+    bytes are listed on the first call only, so the column sums to the model's weight bytes."""
+    rows: list[dict] = []
+    calls: dict[str, int] = {}
+    handles = []
+
+    def hook_for(name: str):
+        def hook(module, args, out):
+            call = calls.get(name, 0)
+            calls[name] = call + 1
+            w = getattr(module, "weight", None)
+            b = getattr(module, "bias", None)
+            own_params = list(module.parameters(recurse=False))
+            rows.append({
+                "layer": name,
+                "type": type(module).__name__,
+                "call": call,
+                "weight_shape": _shape(w) if isinstance(w, nn.Parameter) else [],
+                "bias_shape": _shape(b) if isinstance(b, nn.Parameter) else [],
+                "input_shape": _shape(args[0]) if args else [],
+                "activation_shape": _shape(out),
+                "activation_dtype": str(out.dtype).removeprefix("torch.") if isinstance(out, torch.Tensor) else "",
+                "activation_bytes": tensor_bytes(out) if isinstance(out, torch.Tensor) else 0,
+                "param_count": sum(p.numel() for p in own_params) if call == 0 else 0,
+                "param_bytes": sum(tensor_bytes(p) for p in own_params) if call == 0 else 0,
+            })
+        return hook
+
+    for name, mod in model.named_modules():
+        if next(mod.children(), None) is None:
+            handles.append(mod.register_forward_hook(hook_for(name)))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return rows
+
+
+def saved_tensor_bytes(model: nn.Module, x: torch.Tensor) -> dict:
+    """Bytes of the distinct storages autograd keeps for backward after one forward (eval mode, grad on)."""
+    weight_ptrs = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+    input_ptr = x.untyped_storage().data_ptr()
+    seen: dict[int, tuple[int, str]] = {}
+    n_saved = 0
+
+    def pack(t: torch.Tensor):
+        nonlocal n_saved
+        n_saved += 1
+        storage = t.untyped_storage()
+        ptr = storage.data_ptr()
+        if ptr not in seen:
+            kind = "weights" if ptr in weight_ptrs else "input" if ptr == input_ptr else "activations"
+            seen[ptr] = (storage.nbytes(), kind)
+        return t          # autograd holds the tensor as usual, so storages stay alive and distinct
+
+    def unpack(t):
+        return t
+
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        out = model(x)
+    totals = {"activations": 0, "input": 0, "weights": 0}
+    for nbytes, kind in seen.values():
+        totals[kind] += nbytes
+    del out
+    return {"saved_activation_bytes": totals["activations"], "saved_input_bytes": totals["input"],
+            "saved_weight_bytes": totals["weights"], "saved_tensors": n_saved, "saved_storages": len(seen)}
+
+
+def cuda_peaks(model: nn.Module, x: torch.Tensor) -> dict:
+    """Allocator peaks above the resident weights + input, for an inference-mode and a grad-mode forward."""
+    device = x.device
+    res = {}
+    for label, ctx in (("inference", torch.inference_mode), ("grad", torch.enable_grad)):
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+        with ctx():
+            out = model(x)
+        torch.cuda.synchronize(device)
+        res[f"cuda_peak_{label}_bytes"] = torch.cuda.max_memory_allocated(device) - base
+        res[f"cuda_retained_{label}_bytes"] = torch.cuda.memory_allocated(device) - base
+        del out
+    res["cuda_resident_bytes"] = base
+    return res
+
+
+def memory_record(model: nn.Module, x: torch.Tensor) -> dict:
+    """Everything the memory table needs at one batch size (x already on the model's device)."""
+    model.eval()
+    layers = layer_table(model, x)
+    rec = {
+        **weight_bytes(model),
+        "batch_size": x.shape[0],
+        "input_shape": list(x.shape),
+        "input_bytes": tensor_bytes(x),
+        "activation_bytes_analytic": sum(r["activation_bytes"] for r in layers),
+        **saved_tensor_bytes(model, x),
+    }
+    if x.device.type == "cuda":
+        rec.update(cuda_peaks(model, x))
+    rec["layers"] = layers
+    return rec
+
+
+def crossover_batch(weight_bytes: int, activation_bytes: int, batch_size: int) -> int:
+    """Smallest batch at which activations (linear in the batch) exceed the weights."""
+    per_sample = activation_bytes / batch_size
+    return int(weight_bytes // per_sample) + 1

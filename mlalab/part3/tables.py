@@ -1,0 +1,227 @@
+"""Part 3 JSON records -> one tidy DataFrame per report table (raw numbers, units in column names).
+
+Each function documents its columns; scripts/part3_table.py writes them to {results}/tables/part3_*.csv.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mlalab.part3.memory import crossover_batch
+
+ENV_COLUMNS = ["device", "device_name", "threads", "dtype", "torch"]
+LATENCY_COLUMNS = ["n", "median_s", "p10_s", "p90_s", "mean_s", "std_s", "min_s", "max_s",
+                   "throughput_per_s", "throughput_p10_per_s", "throughput_p90_per_s"]
+
+
+def _shape(shape) -> str:
+    return "x".join(str(s) for s in shape) if shape else ""
+
+
+def latency(records: list[dict]) -> pd.DataFrame:
+    """part3_resnet18_latency / part3_bert_latency, one row per (precision, batch size):
+    model, precision (fp32|bf16), batch_size, image_size (ResNet18) or seq_len + attn_implementation (BERT),
+    n (timed repeats), median_s, p10_s, p90_s, mean_s, std_s, min_s, max_s (latency of one batch),
+    throughput_per_s (images or sequences / s = batch / median), throughput_p10_per_s, throughput_p90_per_s,
+    [tokens_per_s for BERT], device, device_name, threads, dtype, torch."""
+    rows = []
+    for r in records:
+        row = {k: r[k] for k in ("model", "precision", "batch_size")}
+        for k in ("image_size", "seq_len", "attn_implementation"):
+            if k in r:
+                row[k] = r[k]
+        row.update({k: r[k] for k in LATENCY_COLUMNS})
+        if "seq_len" in r:
+            row["tokens_per_s"] = r["throughput_per_s"] * r["seq_len"]
+        row.update({k: r[k] for k in ENV_COLUMNS})
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["precision", "batch_size"], kind="stable").reset_index(drop=True)
+
+
+def q1(record: dict) -> pd.DataFrame:
+    """part3_resnet18_q1, one row: model, images, image_size,
+    one_at_a_time_s / one_at_a_time_p10_s / one_at_a_time_p90_s (all images, one per call),
+    one_batch_s / one_batch_p10_s / one_batch_p90_s (all images as one batch),
+    ratio_one_at_a_time_over_batch (medians), per_image_one_at_a_time_s, per_image_one_batch_s,
+    repeats, device, device_name, threads, dtype, torch."""
+    n = record["images"]
+    row = {"model": record["model"], "images": n, "image_size": record["image_size"]}
+    for key in ("one_at_a_time", "one_batch"):
+        s = record[key]
+        row.update({f"{key}_s": s["median_s"], f"{key}_p10_s": s["p10_s"], f"{key}_p90_s": s["p90_s"]})
+    row["ratio_one_at_a_time_over_batch"] = record["ratio_one_at_a_time_over_batch"]
+    row["per_image_one_at_a_time_s"] = row["one_at_a_time_s"] / n
+    row["per_image_one_batch_s"] = row["one_batch_s"] / n
+    row["repeats"] = record["one_batch"]["n"]
+    row.update({k: record[k] for k in ENV_COLUMNS})
+    return pd.DataFrame([row])
+
+
+NOTES = {
+    ("resnet18", "analytic"): "sum over Conv2d and Linear modules of output elements x fan-in "
+                              "(Cin/groups x kh x kw, or in_features); everything else counts 0",
+    ("resnet18", "flop_counter"): "torch.utils.flop_counter (FLOPs / 2): only aten.convolution and aten.addmm "
+                                  "(the fc); batch-norm, ReLU, max/avg pooling and residual adds are not "
+                                  "matrix ops and count 0; equals the analytic conv+linear count",
+    ("resnet18", "thop"): "thop module hooks: the same conv and linear MACs plus 4 ops per element for each "
+                          "affine BatchNorm2d and (kernel+1) per output of AdaptiveAvgPool2d (ReLU, MaxPool2d "
+                          "count 0; residual adds are functional and unseen); the excess over the aten "
+                          "counter is exactly BatchNorm2d + AdaptiveAvgPool2d (see part3_counts_breakdown)",
+    ("bert-base", "analytic"): "closed form per layer: 4 T d^2 (Q,K,V,output projections) + 2 T d f (FFN) + "
+                               "2 B s^2 d (attention scores and attention x V), x layers, + B d^2 (pooler on "
+                               "[CLS]); T = B s tokens; params from the same config",
+    ("bert-base", "gemm_trace"): "sum of G x M x N x K over every aten mm/addmm/bmm traced by a "
+                                 "TorchDispatchMode with attn_implementation='eager': includes the attention "
+                                 "score and context bmm; equals the analytic count",
+    ("bert-base", "flop_counter_eager"): "torch.utils.flop_counter (FLOPs / 2) with eager attention: addmm "
+                                         "(linears) + bmm (attention scores and context); equals the analytic "
+                                         "count",
+    ("bert-base", "flop_counter_sdpa"): "torch.utils.flop_counter with the default fused SDPA attention: the CPU "
+                                        "kernel ({ops}) has no flop formula in this torch version and counts 0, "
+                                        "so the attention score and context products are missing",
+    ("bert-base", "thop"): "thop module hooks: nn.Linear MACs plus 4 ops per element for each LayerNorm; the "
+                           "attention products are functional torch.matmul calls that thop never sees (GELU, "
+                           "softmax, residual adds neither); its params skip the nn.Embedding tables (no thop "
+                           "rule), so they cover the encoder + pooler + LayerNorms only",
+}
+
+
+def counts(resnet: dict, bert: dict) -> pd.DataFrame:
+    """part3_counts, one row per (model, counter): model, counter, params, macs, batch_size, input_shape,
+    reference (the counter compared against), macs_diff (macs - reference macs), macs_rel_diff
+    (macs_diff / reference macs), params_diff (params - the model's true parameter count), note
+    (what the counter counts and why it differs). MACs are for one image / one sequence."""
+    rows = []
+    r_in = _shape(resnet["input_shape"])
+    rows += [
+        {"model": resnet["model"], "counter": "analytic", "params": resnet["params"],
+         "macs": resnet["analytic"]["macs"]},
+        {"model": resnet["model"], "counter": "flop_counter", "params": resnet["params"],
+         "macs": resnet["aten"]["macs"]},
+        {"model": resnet["model"], "counter": "thop", "params": resnet["thop"]["params"],
+         "macs": resnet["thop"]["macs"]},
+    ]
+    for row in rows:
+        row.update({"batch_size": resnet["batch_size"], "input_shape": r_in, "reference": "flop_counter"})
+    ref = {"resnet18": resnet["aten"]["macs"], "bert-base": bert["analytic"]["macs"]}
+    true_params = {"resnet18": resnet["params"], "bert-base": bert["params"]}
+    b_rows = [
+        {"counter": "analytic", "params": bert["analytic"]["params"], "macs": bert["analytic"]["macs"]},
+        {"counter": "gemm_trace", "params": bert["params"], "macs": bert["gemm_trace"]["macs"]},
+        {"counter": "flop_counter_eager", "params": bert["params"], "macs": bert["aten_eager"]["macs"]},
+        {"counter": "flop_counter_sdpa", "params": bert["params"], "macs": bert["aten_sdpa"]["macs"]},
+        {"counter": "thop", "params": bert["thop"]["params"], "macs": bert["thop"]["macs"]},
+    ]
+    for row in b_rows:
+        row.update({"model": bert["model"], "batch_size": bert["batch_size"],
+                    "input_shape": _shape(bert["input_shape"]), "reference": "analytic"})
+    rows += b_rows
+    fused_ops = ", ".join(bert["aten_sdpa"].get("fused_attention_ops", [])) or "none seen"
+    for row in rows:
+        row["macs_diff"] = row["macs"] - ref[row["model"]]
+        row["macs_rel_diff"] = row["macs_diff"] / ref[row["model"]]
+        row["params_diff"] = row["params"] - true_params[row["model"]]
+        row["note"] = NOTES[(row["model"], row["counter"])].format(ops=fused_ops)
+    cols = ["model", "counter", "params", "macs", "batch_size", "input_shape", "reference", "macs_diff",
+            "macs_rel_diff", "params_diff", "note"]
+    return pd.DataFrame(rows)[cols]
+
+
+def counts_breakdown(resnet: dict, bert: dict) -> pd.DataFrame:
+    """part3_counts_breakdown, one row per (model, counter, component): model, counter, component (module
+    type for thop / analytic ResNet18, aten op for flop_counter / gemm_trace, GEMM role x layers for
+    the BERT analytic count), macs, params (thop only: what its hooks attribute to that module type)."""
+    rows = []
+
+    def add(model, counter, mapping, params=None):
+        for comp, macs in mapping.items():
+            rows.append({"model": model, "counter": counter, "component": comp, "macs": macs,
+                         "params": (params or {}).get(comp)})
+
+    add("resnet18", "analytic", resnet["analytic"]["by_module_type_macs"])
+    add("resnet18", "flop_counter", resnet["aten"]["by_op_macs"])
+    add("resnet18", "thop", resnet["thop"]["by_module_type_macs"], resnet["thop"]["by_module_type_params"])
+    layers = bert["config"]["num_layers"]
+    an = bert["analytic"]
+    add("bert-base", "analytic", {**{role: layers * m for role, m in an["macs_per_layer_by_role"].items()},
+                                  "pooler": an["macs_pooler"]})
+    add("bert-base", "gemm_trace", bert["gemm_trace"]["by_op_macs"])
+    add("bert-base", "flop_counter_eager", bert["aten_eager"]["by_op_macs"])
+    add("bert-base", "flop_counter_sdpa", bert["aten_sdpa"]["by_op_macs"])
+    add("bert-base", "thop", bert["thop"]["by_module_type_macs"], bert["thop"]["by_module_type_params"])
+    return pd.DataFrame(rows)
+
+
+def memory(records: list[dict]) -> pd.DataFrame:
+    """part3_resnet18_memory, one row per batch size: model, batch_size, image_size, params, weight_bytes,
+    buffer_bytes, input_bytes, activation_bytes_analytic (sum of leaf-layer outputs),
+    saved_activation_bytes (distinct storages autograd saves for backward, input excluded),
+    saved_input_bytes, saved_weight_bytes (weights referenced by the graph, no extra memory),
+    cuda_peak_inference_bytes, cuda_peak_grad_bytes, cuda_retained_grad_bytes (CUDA only, above the
+    resident weights + input; empty on CPU), activations_over_weights_analytic, activations_over_weights_saved,
+    dominant_analytic, dominant_saved ('weights' | 'activations'), crossover_batch_analytic,
+    crossover_batch_saved (smallest batch where activations exceed weights, activations being linear in the
+    batch), device, threads, dtype."""
+    rows = []
+    for r in sorted(records, key=lambda r: r["batch_size"]):
+        row = {k: r.get(k) for k in ("model", "batch_size", "image_size", "params", "weight_bytes",
+                                      "buffer_bytes", "input_bytes", "activation_bytes_analytic",
+                                      "saved_activation_bytes", "saved_input_bytes", "saved_weight_bytes",
+                                      "cuda_peak_inference_bytes", "cuda_peak_grad_bytes",
+                                      "cuda_retained_grad_bytes")}
+        w = r["weight_bytes"]
+        for kind, col in (("analytic", "activation_bytes_analytic"), ("saved", "saved_activation_bytes")):
+            a = r[col]
+            row[f"activations_over_weights_{kind}"] = a / w
+            row[f"dominant_{kind}"] = "activations" if a > w else "weights"
+            row[f"crossover_batch_{kind}"] = crossover_batch(w, a, r["batch_size"])
+        row.update({k: r[k] for k in ("device", "threads", "dtype")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def layers(records: list[dict]) -> pd.DataFrame:
+    """part3_resnet18_layers, one row per (batch size, leaf-layer call) in execution order: model,
+    batch_size, layer, type, call (0 = first call; BasicBlock reuses its ReLU), weight_shape, bias_shape,
+    input_shape, activation_shape ('AxBxC'; empty = none), activation_dtype, activation_bytes,
+    param_count, param_bytes (first call only, so the column sums to the weight bytes), order."""
+    rows = []
+    for r in sorted(records, key=lambda r: r["batch_size"]):
+        for i, layer in enumerate(r["layers"]):
+            row = {"model": r["model"], "batch_size": r["batch_size"], **layer, "order": i}
+            for k in ("weight_shape", "bias_shape", "input_shape", "activation_shape"):
+                row[k] = _shape(layer[k])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def gemms(record: dict) -> pd.DataFrame:
+    """part3_bert_gemms, one row per aten matrix product traced inside encoder.layer[block], in execution
+    order: model, batch_size, seq_len, block, role, module, op (aten mm/addmm/bmm), input_shape (first
+    operand), second_operand_shape, weight_shape (the nn.Linear weight [out, in] when the second operand is
+    its transposed view; empty for the activation x activation attention products), output_shape,
+    groups (bmm batch count = batch x heads; 1 otherwise), M, N, K, macs (groups x M x N x K),
+    macs_analytic (the per-layer formula for that role), order."""
+    rows = []
+    for i, g in enumerate(record["gemms"]):
+        rows.append({
+            "model": record["model"], "batch_size": record["batch_size"], "seq_len": record["seq_len"],
+            "block": g["block"], "role": g["role"], "module": g["module"], "op": g["op"],
+            "input_shape": _shape(g["a_shape"]), "second_operand_shape": _shape(g["b_shape"]),
+            "weight_shape": _shape(g["weight_shape"]), "output_shape": _shape(g["out_shape"]),
+            "groups": g["groups"], "M": g["M"], "N": g["N"], "K": g["K"], "macs": g["macs"],
+            "macs_analytic": g["macs_analytic"], "order": i,
+        })
+    return pd.DataFrame(rows)
+
+
+def bert_config(counts_record: dict) -> pd.DataFrame:
+    """part3_bert_config, one row, read from the model's own config: model, class, head (what is attached
+    beyond the encoder), num_layers, d_model, num_heads, head_dim, ffn_dim, vocab_size,
+    max_position_embeddings, type_vocab_size, hidden_act, attn_implementation (of the model the config
+    was read from), params, params_embeddings, params_per_layer, params_pooler (analytic split)."""
+    c = dict(counts_record["config"])
+    an = counts_record["analytic"]
+    c.update({"params": counts_record["params"], "params_embeddings": an["params_embeddings"],
+              "params_per_layer": an["params_per_layer"], "params_pooler": an["params_pooler"]})
+    return pd.DataFrame([c])
