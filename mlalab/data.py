@@ -130,3 +130,8 @@ def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
     opener = gzip.open if gz else open
     with opener(path, "wb") as f:
         f.write(content)
+
+
+def subset_of(data_cfg: dict | None, split: str) -> int | None:
+    """The config's `data.{split}_subset` (None = the whole split)."""
+    return (data_cfg or {}).get(f"{split}_subset")

@@ -1,0 +1,9 @@
+"""Snakemake script: provide verified MNIST IDX files (rule mnist)."""
+
+from pathlib import Path
+
+from mlalab.data import fetch
+from mlalab.joblog import JobLog
+
+log = JobLog(snakemake.log[0])  # noqa: F821 - injected by Snakemake
+fetch(Path(snakemake.output[0]).parent, snakemake.params.mnist_dir, log=log)  # noqa: F821

@@ -1,0 +1,17 @@
+rule bench:
+    """Inference latency/throughput of one run's model at its batch size; timed, so it owns all cores."""
+    input:
+        data=MNIST,
+        code=pkg("models", "data", "timing", "io", "joblog", "bench_job"),
+    output:
+        timing=f"{R}/runs/{{run}}/timing.json",
+    params:
+        spec=lambda wc: LAB.runs[wc.run],
+        data=config.get("data", {}),
+        timing=config["timing"],
+        device=config["device"],
+    threads: timing_threads()
+    log:
+        f"{LOGS}/bench/{{run}}.log",
+    script:
+        "../../scripts/bench.py"

@@ -1,0 +1,10 @@
+rule mnist:
+    """MNIST's four IDX files, decompressed and SHA-256-checked: copied from mnist_dir, else downloaded."""
+    output:
+        MNIST,
+    params:
+        mnist_dir=config.get("mnist_dir"),
+    log:
+        f"{LOGS}/mnist.log",
+    script:
+        "../../scripts/fetch_mnist.py"

@@ -1,0 +1,14 @@
+rule profile:
+    """Params, MACs (thop / aten / analytic), shapes, dtypes and the per-layer table of one architecture."""
+    input:
+        code=pkg("models", "counting", "layers", "profiling", "io"),
+    output:
+        profile=f"{R}/models/{{model}}/profile.json",
+        layers=f"{R}/models/{{model}}/layers.csv",
+    params:
+        spec=lambda wc: LAB.models[wc.model],
+        batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
+    log:
+        f"{LOGS}/profile/{{model}}.log",
+    script:
+        "../../scripts/profile.py"

@@ -1,0 +1,17 @@
+rule train:
+    """Train one run (model x batch size x training x seed); its training loop is timed, so it owns all cores."""
+    input:
+        data=MNIST,
+        code=pkg("models", "data", "training", "timing", "io", "joblog", "train_job"),
+    output:
+        metrics=f"{R}/runs/{{run}}/metrics.json",
+        model=f"{R}/runs/{{run}}/model.pt",
+    params:
+        spec=lambda wc: LAB.runs[wc.run],
+        data=config.get("data", {}),
+        device=config["device"],
+    threads: timing_threads()
+    log:
+        f"{LOGS}/train/{{run}}.log",
+    script:
+        "../../scripts/train.py"
