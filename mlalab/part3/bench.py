@@ -13,14 +13,14 @@ DTYPE_LABELS = {"fp32": "float32", "bf16": "bfloat16 (autocast)"}
 
 
 def batch_latency(model: nn.Module, x: torch.Tensor, device: torch.device, warmup: int, repeats: int,
-                  dtype: str = "fp32") -> dict:
+                  precision: str = "fp32") -> dict:
     """Latency statistics of model(x) for one batch, and throughput = batch / median latency."""
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+    if precision not in DTYPES:
+        raise ValueError(f"precision must be one of {sorted(DTYPES)}, got {precision!r}")
     model = model.to(device).eval()
     x = x.to(device)
-    stats = timing.latency(model, x, device, warmup, repeats, autocast_dtype=DTYPES[dtype])
-    return {**stats, "dtype": DTYPE_LABELS[dtype], **timing.environment(device)}
+    stats = timing.latency(model, x, device, warmup, repeats, autocast_dtype=DTYPES[precision])
+    return {**stats, "dtype": DTYPE_LABELS[precision], **timing.environment(device)}
 
 
 def one_by_one_vs_batch(model: nn.Module, images: torch.Tensor, device: torch.device, warmup: int,

@@ -7,12 +7,12 @@ import torch
 from mlalab.part3 import bench, counts, gemms, nets
 
 
-def latency_record(batch_size: int, seq_len: int, dtype: str, attn_implementation: str,
+def latency_record(batch_size: int, seq_len: int, precision: str, attn_implementation: str,
                    device: torch.device, warmup: int, repeats: int) -> dict:
     model = nets.build_bert(attn_implementation)
     ids = nets.token_batch(batch_size, seq_len, model.config.vocab_size)
-    stats = bench.batch_latency(model, ids, device, warmup, repeats, dtype)
-    return {"model": nets.BERT, "seq_len": seq_len, "precision": dtype,
+    stats = bench.batch_latency(model, ids, device, warmup, repeats, precision)
+    return {"model": nets.BERT, "seq_len": seq_len, "precision": precision,
             "attn_implementation": attn_implementation, **stats}
 
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def _shape(t) -> list:
-    return list(t.shape) if isinstance(t, torch.Tensor) else []
+from mlalab import layers
 
 
 def tensor_bytes(t: torch.Tensor) -> int:
@@ -31,44 +29,21 @@ def weight_bytes(model: nn.Module) -> dict:
 
 
 def layer_table(model: nn.Module, x: torch.Tensor) -> list[dict]:
-    """One row per leaf-module call, in execution order: weight/bias shapes, output (activation) shape and
-    bytes. A module called twice (ResNet's BasicBlock reuses its ReLU) gets a row per call; its parameter
-    bytes are listed on the first call only, so the column sums to the model's weight bytes."""
-    rows: list[dict] = []
-    calls: dict[str, int] = {}
-    handles = []
-
-    def hook_for(name: str):
-        def hook(module, args, out):
-            call = calls.get(name, 0)
-            calls[name] = call + 1
-            w = getattr(module, "weight", None)
-            b = getattr(module, "bias", None)
-            own_params = list(module.parameters(recurse=False))
-            rows.append({
-                "layer": name,
-                "type": type(module).__name__,
-                "call": call,
-                "weight_shape": _shape(w) if isinstance(w, nn.Parameter) else [],
-                "bias_shape": _shape(b) if isinstance(b, nn.Parameter) else [],
-                "input_shape": _shape(args[0]) if args else [],
-                "activation_shape": _shape(out),
-                "activation_dtype": str(out.dtype).removeprefix("torch.") if isinstance(out, torch.Tensor) else "",
-                "activation_bytes": tensor_bytes(out) if isinstance(out, torch.Tensor) else 0,
-                "param_count": sum(p.numel() for p in own_params) if call == 0 else 0,
-                "param_bytes": sum(tensor_bytes(p) for p in own_params) if call == 0 else 0,
-            })
-        return hook
-
-    for name, mod in model.named_modules():
-        if next(mod.children(), None) is None:
-            handles.append(mod.register_forward_hook(hook_for(name)))
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
+    """One row per leaf-module call at this batch, in execution order (mlalab.layers, the lab's one per-layer
+    hook table): weight/bias shapes, activation (output) shape and bytes. A module called twice (ResNet's
+    BasicBlock reuses its ReLU) gets a row per call, its parameters counted on the first call only."""
+    b = x.shape[0]
+    rows, calls = [], {}
+    for r in layers.layer_table(model, lambda _: (x,), [b]):
+        call = calls.get(r["name"], 0)
+        calls[r["name"]] = call + 1
+        rows.append({
+            "layer": r["name"], "type": r["type"], "call": call,
+            "weight_shape": r["weight_shape"] or [], "bias_shape": r["bias_shape"] or [],
+            "activation_shape": r[f"output_shape_b{b}"] or [], "activation_dtype": r["output_dtype"] or "",
+            "activation_bytes": r[f"act_bytes_b{b}"], "param_count": r["params"],
+            "param_bytes": r["param_bytes"], "buffer_bytes": r["buffer_bytes"],
+        })
     return rows
 
 

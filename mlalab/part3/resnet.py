@@ -7,12 +7,12 @@ import torch
 from mlalab.part3 import bench, counts, memory, nets
 
 
-def latency_record(batch_size: int, image_size: int, dtype: str, device: torch.device, warmup: int,
+def latency_record(batch_size: int, image_size: int, precision: str, device: torch.device, warmup: int,
                    repeats: int) -> dict:
     model = nets.build_resnet18()
     x = nets.image_batch(batch_size, image_size)
-    stats = bench.batch_latency(model, x, device, warmup, repeats, dtype)
-    return {"model": nets.RESNET18, "image_size": image_size, "precision": dtype, **stats}
+    stats = bench.batch_latency(model, x, device, warmup, repeats, precision)
+    return {"model": nets.RESNET18, "image_size": image_size, "precision": precision, **stats}
 
 
 def q1_record(images: int, image_size: int, device: torch.device, warmup: int, repeats: int) -> dict:

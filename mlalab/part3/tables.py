@@ -18,22 +18,30 @@ def _shape(shape) -> str:
     return "x".join(str(s) for s in shape) if shape else ""
 
 
-def latency(records: list[dict]) -> pd.DataFrame:
+def _require_ok(record: dict, what: str) -> dict:
+    if record.get("status", "ok") != "ok":
+        raise RuntimeError(f"{what} job failed: {record.get('error')}")
+    return record
+
+
+def latency(records: list[dict], model: str) -> pd.DataFrame:
     """part3_resnet18_latency / part3_bert_latency, one row per (precision, batch size):
     model, precision (fp32|bf16), batch_size, image_size (ResNet18) or seq_len + attn_implementation (BERT),
     n (timed repeats), median_s, p10_s, p90_s, mean_s, std_s, min_s, max_s (latency of one batch),
     throughput_per_s (images or sequences / s = batch / median), throughput_p10_per_s, throughput_p90_per_s,
-    [tokens_per_s for BERT], device, device_name, threads, dtype, torch."""
+    [tokens_per_s for BERT], device, device_name, threads, dtype, torch, status ('ok' | 'failed'), error
+    (a failed job's row keeps its identifying columns, numbers empty)."""
     rows = []
     for r in records:
-        row = {k: r[k] for k in ("model", "precision", "batch_size")}
+        row = {"model": r.get("model", model), "precision": r.get("precision"), "batch_size": r.get("batch_size")}
         for k in ("image_size", "seq_len", "attn_implementation"):
             if k in r:
                 row[k] = r[k]
-        row.update({k: r[k] for k in LATENCY_COLUMNS})
+        row.update({k: r.get(k) for k in LATENCY_COLUMNS})
         if "seq_len" in r:
-            row["tokens_per_s"] = r["throughput_per_s"] * r["seq_len"]
-        row.update({k: r[k] for k in ENV_COLUMNS})
+            row["tokens_per_s"] = r["throughput_per_s"] * r["seq_len"] if r.get("throughput_per_s") else None
+        row.update({k: r.get(k) for k in ENV_COLUMNS})
+        row.update({"status": r.get("status", "ok"), "error": r.get("error")})
         rows.append(row)
     return pd.DataFrame(rows).sort_values(["precision", "batch_size"], kind="stable").reset_index(drop=True)
 
@@ -44,6 +52,7 @@ def q1(record: dict) -> pd.DataFrame:
     one_batch_s / one_batch_p10_s / one_batch_p90_s (all images as one batch),
     ratio_one_at_a_time_over_batch (medians), per_image_one_at_a_time_s, per_image_one_batch_s,
     repeats, device, device_name, threads, dtype, torch."""
+    _require_ok(record, "Q1")
     n = record["images"]
     row = {"model": record["model"], "images": n, "image_size": record["image_size"]}
     for key in ("one_at_a_time", "one_batch"):
@@ -91,6 +100,8 @@ def counts(resnet: dict, bert: dict) -> pd.DataFrame:
     reference (the counter compared against), macs_diff (macs - reference macs), macs_rel_diff
     (macs_diff / reference macs), params_diff (params - the model's true parameter count), note
     (what the counter counts and why it differs). MACs are for one image / one sequence."""
+    _require_ok(resnet, "ResNet18 counts")
+    _require_ok(bert, "BERT counts")
     rows = []
     r_in = _shape(resnet["input_shape"])
     rows += [
@@ -161,9 +172,13 @@ def memory(records: list[dict]) -> pd.DataFrame:
     resident weights + input; empty on CPU), activations_over_weights_analytic, activations_over_weights_saved,
     dominant_analytic, dominant_saved ('weights' | 'activations'), crossover_batch_analytic,
     crossover_batch_saved (smallest batch where activations exceed weights, activations being linear in the
-    batch), device, threads, dtype."""
+    batch), device, threads, dtype, status, error (a failed batch keeps batch_size, numbers empty)."""
     rows = []
     for r in sorted(records, key=lambda r: r["batch_size"]):
+        if r.get("status", "ok") != "ok":
+            rows.append({"model": r.get("model"), "batch_size": r["batch_size"], "status": r["status"],
+                         "error": r.get("error")})
+            continue
         row = {k: r.get(k) for k in ("model", "batch_size", "image_size", "params", "weight_bytes",
                                       "buffer_bytes", "input_bytes", "activation_bytes_analytic",
                                       "saved_activation_bytes", "saved_input_bytes", "saved_weight_bytes",
@@ -176,6 +191,7 @@ def memory(records: list[dict]) -> pd.DataFrame:
             row[f"dominant_{kind}"] = "activations" if a > w else "weights"
             row[f"crossover_batch_{kind}"] = crossover_batch(w, a, r["batch_size"])
         row.update({k: r[k] for k in ("device", "threads", "dtype")})
+        row.update({"status": "ok", "error": None})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -183,13 +199,13 @@ def memory(records: list[dict]) -> pd.DataFrame:
 def layers(records: list[dict]) -> pd.DataFrame:
     """part3_resnet18_layers, one row per (batch size, leaf-layer call) in execution order: model,
     batch_size, layer, type, call (0 = first call; BasicBlock reuses its ReLU), weight_shape, bias_shape,
-    input_shape, activation_shape ('AxBxC'; empty = none), activation_dtype, activation_bytes,
-    param_count, param_bytes (first call only, so the column sums to the weight bytes), order."""
+    activation_shape ('AxBxC'; empty = none), activation_dtype, activation_bytes, param_count,
+    param_bytes, buffer_bytes (first call only, so the columns sum to the model's totals), order."""
     rows = []
     for r in sorted(records, key=lambda r: r["batch_size"]):
-        for i, layer in enumerate(r["layers"]):
+        for i, layer in enumerate(r.get("layers", [])):   # a failed batch contributes no rows
             row = {"model": r["model"], "batch_size": r["batch_size"], **layer, "order": i}
-            for k in ("weight_shape", "bias_shape", "input_shape", "activation_shape"):
+            for k in ("weight_shape", "bias_shape", "activation_shape"):
                 row[k] = _shape(layer[k])
             rows.append(row)
     return pd.DataFrame(rows)
@@ -202,6 +218,7 @@ def gemms(record: dict) -> pd.DataFrame:
     its transposed view; empty for the activation x activation attention products), output_shape,
     groups (bmm batch count = batch x heads; 1 otherwise), M, N, K, macs (groups x M x N x K),
     macs_analytic (the per-layer formula for that role), order."""
+    _require_ok(record, "BERT GEMM inventory")
     rows = []
     for i, g in enumerate(record["gemms"]):
         rows.append({
@@ -225,3 +242,27 @@ def bert_config(counts_record: dict) -> pd.DataFrame:
     c.update({"params": counts_record["params"], "params_embeddings": an["params_embeddings"],
               "params_per_layer": an["params_per_layer"], "params_pooler": an["params_pooler"]})
     return pd.DataFrame([c])
+
+
+def _read(paths) -> list[dict]:
+    from mlalab.io import read_json
+
+    return [read_json(p) for p in ([paths] if isinstance(paths, str) else paths)]
+
+
+BUILDERS = {
+    "part3_resnet18_latency": lambda i: latency(_read(i["records"]), "resnet18"),
+    "part3_bert_latency": lambda i: latency(_read(i["records"]), "bert-base"),
+    "part3_resnet18_q1": lambda i: q1(_read(i["record"])[0]),
+    "part3_counts": lambda i: counts(_read(i["resnet"])[0], _read(i["bert"])[0]),
+    "part3_counts_breakdown": lambda i: counts_breakdown(_read(i["resnet"])[0], _read(i["bert"])[0]),
+    "part3_resnet18_memory": lambda i: memory(_read(i["records"])),
+    "part3_resnet18_layers": lambda i: layers(_read(i["records"])),
+    "part3_bert_gemms": lambda i: gemms(_read(i["record"])[0]),
+    "part3_bert_config": lambda i: bert_config(_read(i["record"])[0]),
+}
+
+
+def build(table: str, inputs: dict) -> pd.DataFrame:
+    """The DataFrame of one Part 3 table from its input JSON paths (keys as in workflow/rules/part3.smk)."""
+    return BUILDERS[table](inputs)

@@ -1,1 +1,190 @@
-# Rules for Part 3: ResNet18 and BERT-base (issue 3).
+# Rules for Part 3: ResNet18 and BERT-base at inference (issue 3).
+# One job per (network, precision, batch size) for timing and memory, one per counter set, one per table.
+P3 = config.get("part3")
+P3R = f"{R}/part3"
+P3_TIMING = (P3 or {}).get("timing", config["timing"])
+P3_TABLE_NAMES = [
+    "part3_resnet18_latency",
+    "part3_bert_latency",
+    "part3_resnet18_q1",
+    "part3_counts",
+    "part3_counts_breakdown",
+    "part3_resnet18_memory",
+    "part3_resnet18_layers",
+    "part3_bert_gemms",
+    "part3_bert_config",
+]
+
+
+def _p3_precisions():
+    return ["fp32"] + (["bf16"] if P3.get("bf16", False) else [])
+
+
+def _p3_latency_files(net, batch_sizes):
+    return expand(f"{P3R}/{net}/latency/{{precision}}-bs{{batch}}.json",
+                  precision=_p3_precisions(), batch=batch_sizes)
+
+
+def _p3_table_inputs(wildcards):
+    res, bert = P3["resnet18"], P3["bert"]
+    return {
+        "part3_resnet18_latency": {"records": _p3_latency_files("resnet18", res["batch_sizes"])},
+        "part3_bert_latency": {"records": _p3_latency_files("bert", bert["batch_sizes"])},
+        "part3_resnet18_q1": {"record": f"{P3R}/resnet18/q1.json"},
+        "part3_counts": {"resnet": f"{P3R}/resnet18/counts.json", "bert": f"{P3R}/bert/counts.json"},
+        "part3_counts_breakdown": {"resnet": f"{P3R}/resnet18/counts.json", "bert": f"{P3R}/bert/counts.json"},
+        "part3_resnet18_memory": {"records": expand(f"{P3R}/resnet18/memory/bs{{b}}.json", b=res["batch_sizes"])},
+        "part3_resnet18_layers": {"records": expand(f"{P3R}/resnet18/memory/bs{{b}}.json", b=res["batch_sizes"])},
+        "part3_bert_gemms": {"record": f"{P3R}/bert/gemms.json"},
+        "part3_bert_config": {"record": f"{P3R}/bert/counts.json"},
+    }[wildcards.table]
+
+
+P3_JOB = ("part3/job", "part3/nets", "timing", "io", "joblog")
+
+
+rule part3_resnet18_latency:
+    """Latency of one ResNet18 batch (median, p10/p90 after warm-up); timed, so it owns all cores."""
+    input:
+        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+    output:
+        f"{P3R}/resnet18/latency/{{precision}}-bs{{batch}}.json",
+    wildcard_constraints:
+        precision="fp32|bf16",
+        batch=r"[1-9][0-9]*",
+    params:
+        batch_size=lambda wc: int(wc.batch),
+        precision=lambda wc: wc.precision,
+        image_size=lambda wc: P3["resnet18"]["image_size"],
+        timing=P3_TIMING,
+        device=config["device"],
+    threads: timing_threads()
+    log:
+        f"{LOGS}/part3/resnet18_latency/{{precision}}-bs{{batch}}.log",
+    script:
+        "../../scripts/part3_resnet18_latency.py"
+
+
+rule part3_resnet18_q1:
+    """Q1: N images one at a time vs as one batch of N; timed, so it owns all cores."""
+    input:
+        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+    output:
+        f"{P3R}/resnet18/q1.json",
+    params:
+        images=lambda wc: P3["resnet18"]["q1_images"],
+        image_size=lambda wc: P3["resnet18"]["image_size"],
+        warmup=lambda wc: P3["resnet18"].get("q1_warmup", 1),
+        repeats=lambda wc: P3["resnet18"].get("q1_repeats", 5),
+        device=config["device"],
+    threads: timing_threads()
+    log:
+        f"{LOGS}/part3/resnet18_q1.log",
+    script:
+        "../../scripts/part3_resnet18_q1.py"
+
+
+rule part3_resnet18_counts:
+    """ResNet18 params and MACs of one image: thop, torch.utils.flop_counter, analytic conv+linear."""
+    input:
+        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+    output:
+        f"{P3R}/resnet18/counts.json",
+    params:
+        image_size=lambda wc: P3["resnet18"]["image_size"],
+    log:
+        f"{LOGS}/part3/resnet18_counts.log",
+    script:
+        "../../scripts/part3_resnet18_counts.py"
+
+
+rule part3_resnet18_memory:
+    """Weights vs activations (hooks, saved tensors, CUDA peak) and the per-layer table at one batch size."""
+    input:
+        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+    output:
+        f"{P3R}/resnet18/memory/bs{{batch}}.json",
+    wildcard_constraints:
+        batch=r"[1-9][0-9]*",
+    params:
+        batch_size=lambda wc: int(wc.batch),
+        image_size=lambda wc: P3["resnet18"]["image_size"],
+        device=config["device"],
+    log:
+        f"{LOGS}/part3/resnet18_memory/bs{{batch}}.log",
+    script:
+        "../../scripts/part3_resnet18_memory.py"
+
+
+rule part3_bert_latency:
+    """Latency of one BERT-base batch at the configured sequence length; timed, so it owns all cores."""
+    input:
+        code=pkg(*P3_JOB, "part3/bert", "part3/bench", "part3/counts", "part3/gemms"),
+    output:
+        f"{P3R}/bert/latency/{{precision}}-bs{{batch}}.json",
+    wildcard_constraints:
+        precision="fp32|bf16",
+        batch=r"[1-9][0-9]*",
+    params:
+        batch_size=lambda wc: int(wc.batch),
+        precision=lambda wc: wc.precision,
+        seq_len=lambda wc: P3["bert"]["seq_len"],
+        attn_implementation=lambda wc: P3["bert"].get("attn_implementation", "sdpa"),
+        timing=P3_TIMING,
+        device=config["device"],
+    threads: timing_threads()
+    log:
+        f"{LOGS}/part3/bert_latency/{{precision}}-bs{{batch}}.log",
+    script:
+        "../../scripts/part3_bert_latency.py"
+
+
+rule part3_bert_counts:
+    """BERT-base params and MACs of one sequence: analytic, aten GEMM trace, flop_counter (eager, SDPA), thop."""
+    input:
+        code=pkg(*P3_JOB, "part3/bert", "part3/bench", "part3/counts", "part3/gemms"),
+    output:
+        f"{P3R}/bert/counts.json",
+    params:
+        seq_len=lambda wc: P3["bert"]["seq_len"],
+    log:
+        f"{LOGS}/part3/bert_counts.log",
+    script:
+        "../../scripts/part3_bert_counts.py"
+
+
+rule part3_bert_gemms:
+    """The GEMM inventory of encoder.layer[0], traced at the aten level with eager attention."""
+    input:
+        code=pkg(*P3_JOB, "part3/bert", "part3/bench", "part3/counts", "part3/gemms"),
+    output:
+        f"{P3R}/bert/gemms.json",
+    params:
+        batch_size=lambda wc: P3["bert"].get("gemm_batch_size", 1),
+        seq_len=lambda wc: P3["bert"]["seq_len"],
+        block=0,
+    log:
+        f"{LOGS}/part3/bert_gemms.log",
+    script:
+        "../../scripts/part3_bert_gemms.py"
+
+
+rule part3_table:
+    """One Part 3 report table (tidy CSV) from the JSON records above."""
+    input:
+        unpack(_p3_table_inputs),
+        code=pkg("part3/tables", "part3/memory", "layers", "io", "joblog"),
+    output:
+        f"{R}/tables/{{table}}.csv",
+    wildcard_constraints:
+        table="|".join(P3_TABLE_NAMES),
+    params:
+        table=lambda wc: wc.table,
+    log:
+        f"{LOGS}/part3/tables/{{table}}.log",
+    script:
+        "../../scripts/part3_table.py"
+
+
+if P3:
+    TARGETS += expand(f"{R}/tables/{{table}}.csv", table=P3_TABLE_NAMES)
