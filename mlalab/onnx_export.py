@@ -1,0 +1,69 @@
+"""ONNX export of the MNIST models and of ResNet18 / BERT-base, for browsing in Netron.
+
+The TorchScript exporter (`dynamo=False`) writes one self-contained .onnx file quickly; the torch.export
+exporter (`dynamo=True`, needs onnxscript) is the fallback. Every file is checked with onnx.checker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import warnings
+
+import torch
+
+from .io import atomic_path
+
+
+def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], output_names: list[str],
+           dynamic_batch: bool = True, opset: int = 17) -> dict:
+    """Export `model` called on `args` to `path`; returns which exporter worked, the opset and the time."""
+    model = model.eval()
+    axes = {n: {0: "batch"} for n in [*input_names, *output_names]} if dynamic_batch else None
+    errors = []
+    t0 = time.perf_counter()
+    with atomic_path(path) as tmp:
+        for exporter in ("torchscript", "dynamo"):
+            try:
+                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                    warnings.simplefilter("ignore")
+                    if exporter == "torchscript":
+                        torch.onnx.export(model, args, str(tmp), dynamo=False, input_names=input_names,
+                                          output_names=output_names, dynamic_axes=axes, opset_version=opset)
+                    else:
+                        torch.onnx.export(model, args, str(tmp), dynamo=True, input_names=input_names,
+                                          output_names=output_names, external_data=False)
+                break
+            except Exception as exc:  # noqa: BLE001 - try the other exporter, report both if both fail
+                errors.append(f"{exporter}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        else:
+            raise RuntimeError("ONNX export failed: " + " | ".join(errors))
+        import onnx
+
+        onnx.checker.check_model(str(tmp))
+        size = tmp.stat().st_size
+    return {"exporter": exporter, "opset": opset, "seconds": time.perf_counter() - t0, "bytes": size,
+            "errors": errors}
+
+
+def export_mnist(kind: str, spec: dict, path) -> dict:
+    from .models import build_model, example_input
+
+    torch.manual_seed(0)
+    model = build_model(kind, spec)
+    return export(model, (example_input(1),), path, ["image"], ["logits"])
+
+
+def export_part3(name: str, path, image_size: int = 224, seq_len: int = 128) -> dict:
+    from .part3 import nets
+
+    if name == "resnet18":
+        model = nets.build_resnet18()
+        return export(model, (nets.image_batch(1, image_size),), path, ["image"], ["logits"])
+    if name in ("bert", "bert-base"):
+        model = nets.build_bert(attn_implementation="eager")
+        model.config.return_dict = False
+        ids = nets.token_batch(1, seq_len, model.config.vocab_size)
+        return export(model, (ids,), path, ["input_ids"], ["last_hidden_state", "pooler_output"])
+    raise ValueError(f"unknown Part 3 model {name!r}")

@@ -1,0 +1,171 @@
+"""The report's plots (matplotlib, SVG): each function takes tables and writes one figure atomically.
+
+A function given no usable data still writes a figure that says so, so the report rule's outputs exist.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .answers import ok_rows  # noqa: E402
+from .io import atomic_path  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9,
+                     "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100, "svg.hashsalt": "mla-lab"})
+
+
+def _save(fig, path) -> None:
+    fmt = str(path).rsplit(".", 1)[-1]
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(fig)
+
+
+def _empty(path, message: str) -> None:
+    fig, ax = plt.subplots(figsize=(6, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", color="0.4")
+    _save(fig, path)
+
+
+def _usable(frame, *cols) -> bool:
+    return frame is not None and len(frame) and all(c in frame.columns for c in cols)
+
+
+def training_time_vs_batch(tables: dict[str, pd.DataFrame], path) -> None:
+    """`tables`: name -> batch-size experiment table (one line each), mean ± std over seeds."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    drawn = 0
+    for name, t in tables.items():
+        if not _usable(t, "batch_size", "train_time_s_mean"):
+            continue
+        t = ok_rows(t).sort_values("batch_size")
+        if t.empty:
+            continue
+        std = t["train_time_s_std"].fillna(0) if "train_time_s_std" in t else None
+        ax.errorbar(t["batch_size"], t["train_time_s_mean"], yerr=std, marker="o", capsize=3, label=name)
+        drawn += 1
+    if not drawn:
+        plt.close(fig)
+        return _empty(path, "no training-time data")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("training time per epoch (s)")
+    ax.legend()
+    _save(fig, path)
+
+
+def latency_throughput_vs_batch(series: dict[str, pd.DataFrame], path) -> None:
+    """`series`: display name -> frame with batch_size, latency_median_s (p10/p90 optional), throughput."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    drawn = 0
+    for name, t in series.items():
+        if not _usable(t, "batch_size", "latency_median_s"):
+            continue
+        t = ok_rows(t).sort_values("batch_size")
+        if t.empty:
+            continue
+        med = t["latency_median_s"] * 1e3
+        if "latency_p10_s" in t and "latency_p90_s" in t:
+            err = [(med - t["latency_p10_s"] * 1e3).clip(lower=0), (t["latency_p90_s"] * 1e3 - med).clip(lower=0)]
+        else:
+            err = None
+        a1.errorbar(t["batch_size"], med, yerr=err, marker="o", capsize=3, label=name)
+        thr = t["throughput_per_s"] if "throughput_per_s" in t else t["batch_size"] / t["latency_median_s"]
+        a2.plot(t["batch_size"], thr, marker="o", label=name)
+        drawn += 1
+    if not drawn:
+        plt.close(fig)
+        return _empty(path, "no latency data")
+    for ax in (a1, a2):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+    a1.set_ylabel("latency per batch (ms, median, p10–p90)")
+    a2.set_ylabel("throughput (inputs / s)")
+    a2.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
+    """Every variant of every MNIST experiment: accuracy (mean ± std) against parameter count."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    drawn = 0
+    for name, t in tables.items():
+        if not _usable(t, "params_total", "accuracy_mean"):
+            continue
+        t = ok_rows(t)
+        if t.empty:
+            continue
+        # one point per variant: the largest batch size of a batch sweep is not mixed with the others
+        std = t["accuracy_std"].fillna(0) * 100 if "accuracy_std" in t else None
+        ax.errorbar(t["params_total"], t["accuracy_mean"] * 100, yerr=std, fmt="o", capsize=3, label=name)
+        for _, r in t.iterrows():
+            tag = f"{r['label']}" + (f" bs{int(r['batch_size'])}" if t["batch_size"].nunique() > 1 else "")
+            ax.annotate(tag, (r["params_total"], r["accuracy_mean"] * 100), fontsize=7,
+                        xytext=(4, 3), textcoords="offset points")
+        drawn += 1
+    if not drawn:
+        plt.close(fig)
+        return _empty(path, "no accuracy data")
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=8)
+    _save(fig, path)
+
+
+def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "") -> None:
+    """Per variant: weight bytes vs activation bytes per layer (log scale), and MACs per layer."""
+    if not _usable(layers, "name", "param_bytes"):
+        return _empty(path, "no per-layer data")
+    groups = list(layers[layers["name"] != "total"].groupby("label", sort=False)) if "label" in layers \
+        else [("", layers[layers["name"] != "total"])]
+    has_macs = "macs_per_sample" in layers.columns
+    n = len(groups)
+    fig, axes = plt.subplots(n, 2 if has_macs else 1, figsize=(10, 2.9 * n), squeeze=False)
+    for row, (label, g) in enumerate(groups):
+        names = list(g["name"].astype(str))
+        x = range(len(names))
+        ax = axes[row][0]
+        cols = [("param_bytes", "weights + bias")] + [(f"act_bytes_b{b}", f"activations, batch {b}")
+                                                     for b in batches if f"act_bytes_b{b}" in g]
+        width = 0.8 / len(cols)
+        for i, (col, lab) in enumerate(cols):
+            vals = g[col].astype(float).where(g[col].astype(float) > 0) / 1024
+            ax.bar([xi + (i - (len(cols) - 1) / 2) * width for xi in x], vals, width, label=lab)
+        ax.set_yscale("log")
+        ax.set_ylabel("KiB")
+        ax.set_xticks(list(x), names, rotation=45, ha="right", fontsize=7)
+        ax.set_title(f"{label}: weights vs activations per layer", fontsize=9)
+        if row == 0:
+            ax.legend(fontsize=7)
+        if has_macs:
+            ax2 = axes[row][1]
+            macs = g["macs_per_sample"].astype(float)
+            ax2.bar(list(x), macs.where(macs > 0), color="tab:purple")
+            ax2.set_yscale("log")
+            ax2.set_ylabel("MACs per sample")
+            ax2.set_xticks(list(x), names, rotation=45, ha="right", fontsize=7)
+            ax2.set_title(f"{label}: MACs per layer (Conv/Linear)", fontsize=9)
+            if not (macs > 0).any():
+                ax2.text(0.5, 0.5, "no MACs", transform=ax2.transAxes, ha="center")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def finite(x) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
