@@ -72,7 +72,7 @@ def experiment_table(rows: list[dict], metrics: dict, timings: dict, profiles: d
             "weight_dtypes": ";".join(sorted(set(prof["weight_dtypes"].values()))),
             "output_dtype": prof["output_dtype"],
             "status": "failed" if (group["status"] != "ok").any() else "ok",
-            "error": "; ".join(e for e in group["error"] if e) or None,
+            "error": "; ".join(e for e in group["error"] if isinstance(e, str)) or None,
         })
     return pd.DataFrame(out)
 

@@ -11,6 +11,8 @@ rule bench:
         timing=config["timing"],
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/bench/{{run}}.log",
     script:

@@ -4,6 +4,8 @@ rule mnist:
         MNIST,
     params:
         mnist_dir=config.get("mnist_dir"),
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/mnist.log",
     script:

@@ -8,6 +8,8 @@ rule profile:
     params:
         spec=lambda wc: LAB.models[wc.model],
         batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/profile/{{model}}.log",
     script:

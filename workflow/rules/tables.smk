@@ -15,6 +15,8 @@ rule experiment_table:
         layers=f"{R}/tables/{{experiment}}_layers.csv",
     params:
         rows=lambda wc: [vars(r) for r in _rows(wc.experiment)],
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/tables/{{experiment}}.log",
     script:

@@ -11,6 +11,8 @@ rule train:
         data=config.get("data", {}),
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/train/{{run}}.log",
     script:
