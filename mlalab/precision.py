@@ -203,6 +203,8 @@ def precision_sentences(frame) -> list[str]:
     """Per model: each non-fp32 mode against fp32 (size, throughput at the largest batch, accuracy)."""
     import pandas as pd
 
+    from .noise import Latency, latency_overlap
+
     out = []
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
     for model, g in ok.groupby("model", sort=False):
@@ -218,9 +220,17 @@ def precision_sentences(frame) -> list[str]:
             size = r.state_dict_bytes / ref.state_dict_bytes
             speed = r.throughput_per_s / ref.throughput_per_s
             s = (f"{mode.upper()} {'shrinks' if size < 0.95 else 'keeps'} the model "
-                 f"({r.state_dict_bytes / 1e6:.3g} MB against {ref.state_dict_bytes / 1e6:.3g} MB, {size:.2f}x) and runs "
-                 f"batch {bs} at {speed:.2f}x the fp32 throughput "
-                 f"({'faster' if speed > 1 else 'slower'}; {r.device})")
+                 f"({r.state_dict_bytes / 1e6:.3g} MB against {ref.state_dict_bytes / 1e6:.3g} MB, {size:.2f}x)")
+            if latency_overlap(Latency.of_row(r), Latency.of_row(ref)):
+                s += (f"; at batch {bs} its latency ({1e3 * r.latency_median_s:.3g} ms, p10–p90 "
+                      f"{1e3 * r.latency_p10_s:.3g}–{1e3 * r.latency_p90_s:.3g} ms on {r.device}) is not "
+                      f"distinguishable from fp32's ({1e3 * ref.latency_median_s:.3g} ms, "
+                      f"{1e3 * ref.latency_p10_s:.3g}–{1e3 * ref.latency_p90_s:.3g} ms) over "
+                      f"{int(r.latency_repeats)} repeats")
+            else:
+                s += (f" and runs batch {bs} at {speed:.2f}x the fp32 throughput "
+                      f"({'faster' if speed > 1 else 'slower'}, outside the p10–p90 spread of "
+                      f"{int(r.latency_repeats)} repeats; {r.device})")
             if not pd.isna(r.accuracy) and not pd.isna(ref.accuracy):
                 d = 100 * (r.accuracy - ref.accuracy)
                 s += (f", with test accuracy {_pct(r.accuracy)} against {_pct(ref.accuracy)} "
@@ -300,7 +310,7 @@ def study(entries: list[dict], modes: list[str], batch_sizes: list[int], timing:
     return rows
 
 
-def plot(frame, paths: list[str]) -> None:
+def plot(frame, paths: list[str], fmt: str | None = None) -> None:
     """Three panels per model x mode: size (MB), throughput at the largest batch, accuracy (or agreement)."""
     import matplotlib
 
@@ -338,5 +348,38 @@ def plot(frame, paths: list[str]) -> None:
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     for p in paths:
-        fig.savefig(p)
+        fig.savefig(p, format=fmt)
     plt.close(fig)
+
+
+def run_job(cfg: dict, models: list[dict], data_cfg: dict, timing: dict, device_name: str, data_dir,
+            threads: int, csv_path, figure_paths: list[str], log=print) -> "pd.DataFrame":
+    """The precision rule. `models`: [{name, source, run, path}] trained runs (model.pt of the train rule)."""
+    import pandas as pd
+
+    from . import data as mnist
+    from .io import atomic_path, write_csv
+    from .timing import resolve_device, set_threads
+    from .train_job import load_trained
+
+    device = resolve_device(device_name)
+    log(f"device {device}, threads {set_threads(threads)}")
+    test = mnist.load_split(data_dir, "test", mnist.subset_of(data_cfg, "test"))
+    entries = [{**m, "kind": "mnist", "model": load_trained(m["path"])} for m in models]
+    bert = cfg.get("bert", {})
+    if bert.get("enabled"):
+        from .part3.nets import build_bert
+        entries.append({"name": "bert-base", "kind": "bert", "source": "part3", "model": build_bert(),
+                        "seq_len": int(bert.get("seq_len", 128)),
+                        "batch_sizes": bert.get("batch_sizes", cfg["batch_sizes"])})
+    rows = study(entries, cfg["modes"], cfg["batch_sizes"], timing, device, test, log)
+    frame = pd.DataFrame(rows)
+    for e in entries:  # sizes that do not depend on the mode
+        frame.loc[frame["model"] == e["name"], "seq_len"] = e.get("seq_len")
+    write_csv(csv_path, frame)
+    for path in figure_paths:
+        with atomic_path(path) as tmp:
+            plot(frame, [str(tmp)], fmt=str(path).rsplit(".", 1)[-1])
+    for s in precision_sentences(frame):
+        log(s)
+    return frame

@@ -195,6 +195,83 @@ def _ok(row, k):
     return v is not None and not pd.isna(v) and float(v) > 0
 
 
+# ---- inputs: the pipeline's timing tables, normalized to one frame ---------------------------------------
+
+def from_experiment_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of an MNIST experiment table ({R}/tables/{experiment}.csv) that have a latency."""
+    t = table.copy()
+    if "status" in t:
+        t = t[t["status"] == "ok"]
+    t = t[pd.to_numeric(t["latency_median_s"], errors="coerce") > 0]
+    t["source"] = t["experiment"]
+    return t
+
+
+def from_part3(latency: pd.DataFrame, counts: pd.DataFrame, counter: str = "analytic") -> pd.DataFrame:
+    """fp32 rows of a Part 3 latency table, with MACs per sample from part3_counts (`counter` row).
+
+    Part 3's bf16 autocast rows are left out: the roofline compares against the fp32 matmul peak.
+    """
+    t = latency.copy()
+    if "precision" in t:
+        t = t[t["precision"] == "fp32"]
+    t = t.rename(columns={"median_s": "latency_median_s", "p10_s": "latency_p10_s", "p90_s": "latency_p90_s",
+                          "n": "latency_repeats"})
+    macs = counts[counts["counter"] == counter].set_index("model")["macs"]
+    missing = sorted(set(t["model"]) - set(macs.index))
+    if missing:
+        raise KeyError(f"part3_counts has no {counter!r} MACs for {missing}")
+    t["macs_per_sample_analytic"] = t["model"].map(macs).astype(float)
+    t["source"] = t["experiment"] = "part3"
+    t["label"] = [f"seq {int(r.seq_len)}" if "seq_len" in t and not pd.isna(getattr(r, "seq_len", float("nan")))
+                  else f"{int(r.image_size)}px" for r in t.itertuples()]
+    return t
+
+
+def part3_spec(row: dict) -> dict:
+    """The roofline model spec of a Part 3 row, from the sizes the row itself records."""
+    if row["model"] == "resnet18":
+        return {"kind": "resnet18", "image_size": int(row["image_size"])}
+    if row["model"].startswith("bert"):
+        return {"kind": "bert", "seq_len": int(row["seq_len"])}
+    raise ValueError(f"unknown Part 3 model {row['model']!r}")
+
+
+def run_job(peak_json, experiment_tables: list[str], part3: dict | None, specs: dict[str, dict],
+            plot_experiments: list[str], csv_path, figure_paths: list[str], log=print) -> pd.DataFrame:
+    """The roofline rule: tables + measured ceilings -> roofline.csv and the plot.
+
+    `part3`: None or {"latency": [paths], "counts": path}; `specs`: MNIST model id -> {kind, model}.
+    """
+    from .io import atomic_path, read_json, write_csv
+
+    record = read_json(peak_json)
+    peak, env = record["peak"], record["environment"]
+    title = f"Roofline on {env['device_name']} ({env['device']}, {env['threads']} threads), measured ceilings"
+    frames = [from_experiment_table(pd.read_csv(p)) for p in experiment_tables]
+    if part3:
+        counts = pd.read_csv(part3["counts"])
+        frames += [from_part3(pd.read_csv(p), counts) for p in part3["latency"]]
+    timings = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else pd.DataFrame()
+    if timings.empty:
+        raise RuntimeError("no timed rows in the roofline's input tables")
+    traffic = {}
+    for row in timings.to_dict("records"):
+        if row["model"] not in traffic:
+            spec = specs.get(row["model"]) or part3_spec(row)
+            traffic[row["model"]] = model_traffic(spec)
+            log(f"{row['model']}: {traffic[row['model']]}")
+    frame = analyse(timings, traffic, peak)
+    write_csv(csv_path, frame)
+    shown = frame[frame["source"].isin([*plot_experiments, "part3"])].drop_duplicates(["model", "batch_size"])
+    for path in figure_paths:
+        with atomic_path(path) as tmp:
+            plot(shown, peak, [str(tmp)], title=title, fmt=str(path).rsplit(".", 1)[-1])
+    for s in roofline_sentences(shown):
+        log(s)
+    return frame
+
+
 # ---- sentences the report quotes -------------------------------------------------------------------------
 
 def _g(x: float) -> str:
@@ -228,6 +305,11 @@ def roofline_sentences(frame: pd.DataFrame) -> list[str]:
                   + (f"{_g(gain)}x more work per second, as the fixed cost per call and the weights are "
                      f"shared by more samples" if gain > 1 else
                      f"no faster per FLOP ({_g(gain)}x), so batching does not help here"))
+        over = g[g["pct_of_peak_fp32"] > 100]
+        if len(over):
+            s += (f". Caution: at batch {', '.join(str(int(b)) for b in over.batch_size)} it exceeds the measured "
+                  f"peak, which is impossible for a correct ceiling: it was likely measured while other "
+                  f"processes loaded the machine; rerun the peak rule on an idle machine before reading % of peak")
         out.append(s + ".")
     return out
 
@@ -238,7 +320,8 @@ def roofline_sentence(frame: pd.DataFrame) -> str:
 
 # ---- the plot ---------------------------------------------------------------------------------------------
 
-def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofline (measured ceilings)") -> None:
+def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofline (measured ceilings)",
+         fmt: str | None = None) -> None:
     """Log-log roofline: fp32 (and bf16) matmul roofs, the copy-bandwidth slope, one point per model/batch."""
     import matplotlib
 
@@ -273,5 +356,5 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     for p in paths:
-        fig.savefig(p)
+        fig.savefig(p, format=fmt)
     plt.close(fig)

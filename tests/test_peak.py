@@ -20,7 +20,11 @@ def test_measure_peak_rows_and_arithmetic(monkeypatch):
     cp = rows[2]
     assert cp["bytes"] == 2 * 2 ** 20  # read + write
     assert cp["gbs"] == pytest.approx(2 * 2 ** 20 / cp["median_s"] / 1e9)
-    assert res["peak"]["matmul_fp32_gflops"] == max(r["gflops"] for r in rows[:2])
+    assert mm["gflops_best"] >= mm["gflops_p90"]
+    # the ceiling: the fastest repeat of the best size (a slowed-down call does not lower the roof)
+    assert res["peak"]["matmul_fp32_gflops"] == max(r["gflops_best"] for r in rows[:2])
+    assert res["peak"]["copy_gbs"] == cp["gbs_best"] and cp["gbs_best"] >= cp["gbs"]
+    assert res["peak"]["ceiling_from"] == "fastest repeat"
     assert res["peak"]["matmul_bf16_gflops"] is None
     assert res["skipped"] == ["bf16: not supported on this cpu"]
     assert all(r["repeats"] == 2 and r["threads"] >= 1 for r in rows)

@@ -104,3 +104,23 @@ def test_a_failing_mode_is_recorded_not_raised():
                  {"warmup": 0, "repeats": 1}, CPU, (torch.randn(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)),
                  log=lambda s: None)
     assert rows[0]["status"] == "failed" and "boom" in rows[0]["error"]
+
+
+def _frame(fp32_lat, int8_lat):
+    base = {"model": "m", "batch_size": 64, "latency_repeats": 30, "accuracy": 0.9, "agreement_with_fp32": 1.0,
+            "rel_error_vs_fp32": 0.0, "weight_dtypes": "Linear=torch.float32", "input_dtype": "torch.float32",
+            "output_dtype": "torch.float32", "device": "cpu", "status": "ok"}
+    rows = []
+    for mode, lat, size in (("fp32", fp32_lat, 4000), ("int8", int8_lat, 1000)):
+        rows.append({**base, "mode": mode, "latency_median_s": lat, "latency_p10_s": 0.95 * lat,
+                     "latency_p90_s": 1.05 * lat, "throughput_per_s": 64 / lat, "state_dict_bytes": size})
+    return pd.DataFrame(rows)
+
+
+def test_precision_sentence_uses_the_latency_spread():
+    far = precision_sentence(_frame(1e-3, 0.5e-3))
+    near = precision_sentence(_frame(1e-3, 0.98e-3))
+    assert "2.00x the fp32 throughput (faster" in far and "not distinguishable" not in far
+    assert "not distinguishable from fp32's" in near
+    slower = precision_sentence(_frame(0.5e-3, 1e-3))
+    assert "0.50x the fp32 throughput (slower" in slower

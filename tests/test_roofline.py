@@ -41,10 +41,13 @@ def test_peak_summary_takes_best_size_and_ridge():
     rows = [{"measure": "matmul", "dtype": "fp32", "size": 256, "gflops": 50.0},
             {"measure": "matmul", "dtype": "fp32", "size": 512, "gflops": 80.0},
             {"measure": "copy", "dtype": "fp32", "gbs": 20.0}]
-    s = summarize(rows)
+    s = summarize(rows, key="median")
     assert s["matmul_fp32_gflops"] == 80.0 and s["matmul_fp32_size"] == 512
     assert s["matmul_bf16_gflops"] is None
     assert s["ridge_fp32_flop_per_byte"] == pytest.approx(4.0)
+    rows[0]["gflops_best"], rows[1]["gflops_best"] = 120.0, 90.0
+    best = summarize(rows)
+    assert best["matmul_fp32_gflops"] == 120.0 and best["matmul_fp32_size"] == 256
 
 
 def test_traffic_of_a_linear_layer_is_weights_input_output():
