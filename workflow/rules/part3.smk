@@ -1,45 +1,11 @@
 # Rules for Part 3: ResNet18 and BERT-base at inference (issue 3).
 # One job per (network, precision, batch size) for timing and memory, one per counter set, one per table.
+from mlalab.part3 import plan as p3plan
+
 P3 = config.get("part3")
 P3R = f"{R}/part3"
 P3_TIMING = (P3 or {}).get("timing", config["timing"])
-P3_TABLE_NAMES = [
-    "part3_resnet18_latency",
-    "part3_bert_latency",
-    "part3_resnet18_q1",
-    "part3_counts",
-    "part3_counts_breakdown",
-    "part3_resnet18_memory",
-    "part3_resnet18_layers",
-    "part3_bert_gemms",
-    "part3_bert_config",
-]
-
-
-def _p3_precisions():
-    return ["fp32"] + (["bf16"] if P3.get("bf16", False) else [])
-
-
-def _p3_latency_files(net, batch_sizes):
-    return expand(f"{P3R}/{net}/latency/{{precision}}-bs{{batch}}.json",
-                  precision=_p3_precisions(), batch=batch_sizes)
-
-
-def _p3_table_inputs(wildcards):
-    res, bert = P3["resnet18"], P3["bert"]
-    return {
-        "part3_resnet18_latency": {"records": _p3_latency_files("resnet18", res["batch_sizes"])},
-        "part3_bert_latency": {"records": _p3_latency_files("bert", bert["batch_sizes"])},
-        "part3_resnet18_q1": {"record": f"{P3R}/resnet18/q1.json"},
-        "part3_counts": {"resnet": f"{P3R}/resnet18/counts.json", "bert": f"{P3R}/bert/counts.json"},
-        "part3_counts_breakdown": {"resnet": f"{P3R}/resnet18/counts.json", "bert": f"{P3R}/bert/counts.json"},
-        "part3_resnet18_memory": {"records": expand(f"{P3R}/resnet18/memory/bs{{b}}.json", b=res["batch_sizes"])},
-        "part3_resnet18_layers": {"records": expand(f"{P3R}/resnet18/memory/bs{{b}}.json", b=res["batch_sizes"])},
-        "part3_bert_gemms": {"record": f"{P3R}/bert/gemms.json"},
-        "part3_bert_config": {"record": f"{P3R}/bert/counts.json"},
-    }[wildcards.table]
-
-
+P3_TABLE_NAMES = p3plan.TABLES     # the report rules (report.smk) read this list
 P3_JOB = ("part3/job", "part3/nets", "timing", "io", "joblog")
 
 
@@ -172,8 +138,8 @@ rule part3_bert_gemms:
 rule part3_table:
     """One Part 3 report table (tidy CSV) from the JSON records above."""
     input:
-        unpack(_p3_table_inputs),
-        code=pkg("part3/tables", "part3/memory", "layers", "io", "joblog"),
+        unpack(lambda wc: p3plan.table_inputs(P3, P3R, wc.table)),
+        code=pkg("part3/tables", "part3/memory", "part3/plan", "layers", "io", "joblog"),
     output:
         f"{R}/tables/{{table}}.csv",
     wildcard_constraints:
