@@ -278,33 +278,45 @@ def _g(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _roof_share(r) -> str:
+    if r.pct_of_roof > 100:
+        return (f"above the roof estimated from main-memory traffic ({_g(r.pct_of_roof)}%), so its weights and "
+                f"activations must come from cache")
+    return f"{_g(r.pct_of_roof)}% of the roof at that intensity"
+
+
 def roofline_sentences(frame: pd.DataFrame) -> list[str]:
-    """Per model, its smallest and largest timed batch against the ceilings, in words, from the data."""
+    """Per model, its smallest and largest timed batch against the ceilings, in words, from the data.
+
+    Batch 1 is called latency-bound when a larger batch does at least 2x more FLOP/s on the same machine:
+    the gap was then a fixed cost per call (dispatch, thread wake-up, reading the weights) shared by more
+    samples, not the ceiling. If batching does not raise FLOP/s, the sentence says so instead.
+    """
     out = []
     for model, g in frame.groupby("model", sort=False):
         g = g.sort_values("batch_size")
         lo, hi = g.iloc[0], g.iloc[-1]
-        name = lo.get("label") if isinstance(lo.get("label"), str) and lo.get("label") else model
-        name = f"{model}" if name == model else f"{model} ({name})"
+        label = lo.get("label")
+        name = f"{model} ({label})" if isinstance(label, str) and label and label != model else f"{model}"
+        side = "below" if lo.bound == "memory" else "above"
         s = (f"{name} at batch {int(lo.batch_size)} reaches {_g(lo.achieved_gflops)} GFLOP/s, "
              f"{_g(lo.pct_of_peak_fp32)}% of the measured fp32 matmul peak ({_g(lo.peak_fp32_gflops)} GFLOP/s), "
-             f"at an estimated {_g(lo.arithmetic_intensity_flop_per_byte)} FLOP/byte")
-        if lo.latency_over_roofline_time > 3:
-            s += (f"; the call takes {_g(lo.latency_over_roofline_time)}x the time the roofline allows, so it is "
-                  f"latency-bound (fixed per-call costs), not limited by compute or memory")
-        elif lo.latency_over_roofline_time >= 1:
-            s += f", within {_g(lo.latency_over_roofline_time)}x of the roofline time ({lo.bound}-bound)"
-        else:
-            s += (f", faster than the roofline time estimated from main-memory bandwidth "
-                  f"({_g(lo.latency_over_roofline_time)}x), so its data must come from cache")
+             f"at an estimated {_g(lo.arithmetic_intensity_flop_per_byte)} FLOP/byte ({side} the ridge at "
+             f"{_g(lo.ridge_flop_per_byte)}): {_roof_share(lo)}")
         if len(g) > 1:
             gain = hi.achieved_gflops / lo.achieved_gflops
             s += (f". At batch {int(hi.batch_size)} it reaches {_g(hi.achieved_gflops)} GFLOP/s "
                   f"({_g(hi.pct_of_peak_fp32)}% of peak, {_g(hi.arithmetic_intensity_flop_per_byte)} FLOP/byte, "
-                  f"{_g(hi.latency_over_roofline_time)}x the roofline time): "
-                  + (f"{_g(gain)}x more work per second, as the fixed cost per call and the weights are "
-                     f"shared by more samples" if gain > 1 else
-                     f"no faster per FLOP ({_g(gain)}x), so batching does not help here"))
+                  f"{_roof_share(hi)}), {_g(gain)}x the work per second")
+            if gain >= 2:
+                s += (f": batch {int(lo.batch_size)} is latency-bound, a fixed cost per call (dispatch, thread "
+                      f"wake-up, reading every weight) paid for only {int(lo.batch_size)} sample"
+                      f"{'s' if lo.batch_size > 1 else ''}, and larger batches share it and approach the ceiling")
+            elif gain > 1.1:
+                s += ": batching helps only a little, so per-call cost is a small part of the time"
+            else:
+                s += (": batching does not help here, so the gap to the roof is the kernels' efficiency (or "
+                      "load on the machine), not a per-call cost")
         over = g[g["pct_of_peak_fp32"] > 100]
         if len(over):
             s += (f". Caution: at batch {', '.join(str(int(b)) for b in over.batch_size)} it exceeds the measured "

@@ -96,9 +96,12 @@ def test_analyse_columns_and_values():
 
 def test_sentence_follows_the_data():
     slow = roofline_sentence(analyse(_timings(1e-2, 4e-3), TRAFFIC, PEAK))
-    assert "latency-bound" in slow and "more work per second" in slow
+    assert "batch 1 is latency-bound" in slow and "160x the work per second" in slow
     flat = roofline_sentence(analyse(_timings(1e-4, 64e-4), TRAFFIC, PEAK))
-    assert "latency-bound" not in flat.split(". At")[0] and "batching does not help" in flat
+    assert "latency-bound" not in flat and "batching does not help" in flat
+    assert "exceeds the measured peak" not in slow
+    fast = roofline_sentence(analyse(_timings(1e-5, 4e-3), TRAFFIC, PEAK))  # 200 GFLOP/s > 100 peak
+    assert "exceeds the measured peak" in fast
 
 
 def test_plot_writes_a_file(tmp_path):
