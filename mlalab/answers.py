@@ -262,7 +262,14 @@ def validation_rows(tables: dict, config: dict) -> list[dict]:
                                        r.get("macs_per_sample_aten"), r.get("macs_per_sample_analytic"),
                                        experiment=name, label=str(r.get("label", ""))))
     counts = tables.get("part3_counts")
-    if counts is not None and len(counts):
+    if counts is not None and len(counts) and {"counter", "macs", "model"} <= set(counts.columns):
+        # long format (one row per model x counter): flop_counter is the aten counter
+        for model, g in counts.groupby("model", sort=False):
+            by = {str(c): m for c, m in zip(g["counter"], g["macs"])}
+            out.append(_validation_row(str(model), "part3", by.get("thop"), by.get("flop_counter", by.get("aten")),
+                                       by.get("analytic"), experiment="part3", label=str(model),
+                                       notes={str(c): n for c, n in zip(g["counter"], g.get("note", [None] * len(g)))}))
+    elif counts is not None and len(counts):
         cols = {c: c for c in counts.columns}
         pick = (lambda *names: next((cols[n] for n in names if n in cols), None))
         th, at, an = (pick("macs_thop", "macs_per_sample_thop", "thop_macs", "macs_thop_total"),
@@ -298,7 +305,10 @@ def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
     """Latency/throughput vs batch for one Part 3 model, and the Q1 comparison of the two ends."""
     if frame is None or not len(frame) or "batch_size" not in frame:
         return {}
-    t = ok_rows(frame).sort_values("batch_size", kind="stable")
+    t = ok_rows(frame)
+    if "precision" in t.columns:  # the fp32 rows answer the lab; other precisions belong to the precision study
+        t = t[t["precision"].astype(str) == "fp32"]
+    t = t.sort_values("batch_size", kind="stable")
     med = _col(t, "latency_median_s", "median_s")
     lo, hi = _col(t, "latency_p10_s", "p10_s"), _col(t, "latency_p90_s", "p90_s")
     thr = _col(t, "throughput_per_s", "throughput_images_per_s", "throughput_samples_per_s")
@@ -323,12 +333,14 @@ def part3_facts(part3: dict) -> dict:
     mem = part3.get("resnet18_memory")
     if mem is not None and len(mem):
         w = _col(mem, "weight_bytes", "weights_bytes", "param_bytes")
-        a = _col(mem, "activation_bytes", "activations_bytes", "act_bytes")
+        a = _col(mem, "activation_bytes_analytic", "activation_bytes", "activations_bytes", "act_bytes")
         if w and a:
             rows = []
             for _, r in mem.iterrows():
                 wv, av = _f(r[w]), _f(r[a])
                 rows.append({"batch": r.get("batch_size"), "weights": wv, "activations": av,
+                             "saved": _f(r.get("saved_activation_bytes")),
+                             "crossover": r.get("crossover_batch_analytic"),
                              "dominant": "activations" if av > wv else "weights",
                              "ratio": av / wv if wv else math.nan})
             facts["resnet18_memory"] = rows

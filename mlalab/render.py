@@ -321,6 +321,23 @@ def with_weight_bias_bytes(layers: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def layers_by_batch(frame: pd.DataFrame) -> pd.DataFrame:
+    """Part 3's long per-layer table (one row per layer x batch) -> one row per layer, activation shape and
+    bytes per batch as columns (activation_shape_b{b}, activation_bytes_b{b})."""
+    if frame is None or "batch_size" not in frame.columns or not len(frame):
+        return frame
+    batches = sorted(frame["batch_size"].dropna().unique())
+    keys = [c for c in ("layer", "call") if c in frame.columns]
+    base = frame[frame["batch_size"] == batches[0]].drop(
+        columns=[c for c in ("activation_shape", "activation_bytes", "batch_size", "model", "order") if c in frame.columns])
+    for b in batches:
+        part = frame[frame["batch_size"] == b][keys + [c for c in ("activation_shape", "activation_bytes") if c in frame.columns]]
+        part = part.rename(columns={"activation_shape": f"activation_shape_b{int(b)}",
+                                    "activation_bytes": f"activation_bytes_b{int(b)}"})
+        base = base.merge(part, on=keys, how="left")
+    return base
+
+
 def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures: dict[str, str],
                   diagrams: dict[str, str], onnx: dict[str, str], provenance: dict) -> dict:
     """Everything the templates need. `tables` maps table names (file stems) to frames or None."""
@@ -331,6 +348,8 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
                                  diagrams, onnx, batches)
         parts.setdefault(exp["kind"], []).append(ctx)
     part3 = {k[len("part3_"):]: v for k, v in tables.items() if k.startswith("part3_")}
+    if part3.get("resnet18_layers") is not None:
+        part3["resnet18_layers_wide"] = layers_by_batch(part3["resnet18_layers"])
     efficiency = {k: v for k, v in tables.items() if k in ("roofline", "precision", "peak")}
     validation = answers.validation_rows(tables, config)
     return {

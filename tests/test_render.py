@@ -1,0 +1,98 @@
+"""The report rendered from the fixture tables: every section and table is there, numbers are formatted by
+the filters, HTML is escaped and self-contained, and the PDF's text holds the key numbers."""
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from mlalab import render
+from report_fixture import render_fixture_report
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    return render_fixture_report(tmp_path_factory.mktemp("report"), pdf=True)
+
+
+def test_filters():
+    assert render.f_bytes(1536) == "1.50 KiB" and render.f_bytes(3 * 2**20) == "3.00 MiB" and render.f_bytes(12) == "12 B"
+    assert render.f_ms(0.00257) == "2.57 ms" and render.f_ms(3.77e-5) == "37.7 µs"
+    assert render.f_secs(56.3) == "56.3 s"
+    assert render.f_si(335114) == "335 k" and render.f_si(2.91e6) == "2.91 M" and render.f_si(4.2e9) == "4.20 G"
+    assert render.f_shape("64x1x28x28") == "64×1×28×28" and render.f_shape("[1, 10]") == "1×10"
+    assert render.f_shape("32.0") == "32" and render.f_shape(None) == "—"
+    assert render.f_pct(0.9165) == "91.65 %" and render.f_pct(float("nan")) == "—"
+    assert render.column_unit("latency_median_s") == "ms" and render.column_unit("train_time_s_mean") == "secs"
+    assert render.column_unit("act_bytes_b64") == "bytes" and render.column_unit("macs_per_sample_thop") == "si"
+
+
+def test_autoescape_on():
+    env = render.environment()
+    assert env.autoescape("report.html.j2")
+    out = env.from_string("{{ x }}").render(x="<script>")
+    assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_every_section_and_table(rendered):
+    html, config = rendered["html"], rendered["config"]
+    for heading in ["Part 1 — Multi-layer perceptron on MNIST", "Part 2 — Convolutional network on MNIST",
+                    "Part 3 — ResNet18 and BERT-base", "Methods", "Validation: thop vs aten vs analytic",
+                    "Appendix — Provenance", "Contents", "Q1 — Weight and activation shapes",
+                    "Q2 — Weight, bias and activation sizes", "Q3 — Effect of batch size", "Q4 — Precision",
+                    "Effect of the width", "Effect of the depth", "Effect of the filter size"]:
+        assert heading in html, heading
+    for name, exp in config["experiments"].items():
+        assert f'id="{name}"' in html and f'id="{name}-table"' in html
+        assert exp["title"] in html
+    # Q1/Q2 per batch experiment, one graph per distinct model
+    assert html.count("Q1 — ") >= 2 and html.count("Q2 — ") >= 2
+    models = {m for n in config["experiments"] for m in rendered["frames"][f"{n}_layers"]["model"]}
+    assert html.count('class="fig diagram"') == len(models)
+    assert "Netron" in html and "../models/" in html
+
+
+def test_numbers_come_from_tables(rendered):
+    html = rendered["html"]
+    t = rendered["frames"]["part1a"].sort_values("batch_size")
+    assert render.f_secs(t["train_time_s_mean"].iloc[0]) in html
+    assert render.f_pct(t["accuracy_mean"].iloc[-1]) in html
+    assert render.f_si(t["params_total"].iloc[0]) in html
+    layers = rendered["frames"]["part1a_layers"]
+    total = layers[layers["name"] == "total"].iloc[0]
+    assert render.f_bytes(total["act_bytes_b128"]) in html and render.f_bytes(total["param_bytes"]) in html
+
+
+def test_failed_rows_rendered_not_crashing(rendered):
+    html = rendered["html"]
+    assert "Failed runs" in html and "out of memory (synthetic)" in html and 'class="failed"' in html
+
+
+def test_self_contained(rendered):
+    html = rendered["html"]
+    srcs = re.findall(r'<img src="([^"]+)"', html)
+    assert srcs and all(s.startswith("data:image/") for s in srcs)
+    assert "<link " not in html and "<script" not in html
+
+
+def test_missing_parts_render(tmp_path):
+    ctx = render.build_context({"experiments": {"x": {"kind": "mlp", "variants": [{"label": "a"}], "batch_sizes": [1, 2]}},
+                                "seeds": [0], "training": {"epochs": 1, "optimizer": "sgd", "lr": 0.1, "momentum": 0}},
+                               {"x": None}, {}, {}, {}, {})
+    html = render.render_html(ctx)
+    assert "was not produced in this run" in html and "Part 3 is not configured" in html
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) not installed")
+def test_pdf_text_has_key_numbers(rendered):
+    pdf = rendered["out"] / "report" / "report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in info or "595" in info
+    t = rendered["frames"]["part1a"].sort_values("batch_size")
+    for needle in ["Part 1A: MLP, effect of batch size", "Contents", "Page 2 of",
+                   render.f_secs(t["train_time_s_mean"].iloc[0]), render.f_pct(t["accuracy_mean"].iloc[0]),
+                   render.f_si(t["params_total"].iloc[0])]:
+        assert needle in text, needle
