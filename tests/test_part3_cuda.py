@@ -1,0 +1,26 @@
+"""Part 3 on CUDA (skipped without a GPU): synchronized timing and the allocator peak are recorded."""
+
+import pytest
+import torch
+
+from mlalab.part3 import bench, memory, nets
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+def test_resnet18_memory_on_cuda_records_peaks():
+    device = torch.device("cuda")
+    model = nets.build_resnet18().to(device)
+    rec = memory.memory_record(model, nets.image_batch(2, 64).to(device))
+    assert rec["cuda_peak_inference_bytes"] > 0
+    assert rec["cuda_peak_grad_bytes"] >= rec["cuda_peak_inference_bytes"]
+    # with grad on, the graph keeps at least the saved activations alive after the forward
+    assert rec["cuda_retained_grad_bytes"] >= rec["saved_activation_bytes"]
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_latency_on_cuda(precision):
+    device = torch.device("cuda")
+    stats = bench.batch_latency(nets.build_resnet18(), nets.image_batch(4, 64), device, 1, 3, precision)
+    assert stats["device"] == "cuda" and "synchronize" in stats["method"]
+    assert stats["n"] == 3 and stats["throughput_per_s"] > 0
