@@ -34,6 +34,7 @@ def _pooled_latency(runs: list[str], timings: dict) -> dict:
         "test_set_time_s": sum(test_set) / len(test_set) if test_set else None,
         "device": ok[0]["environment"]["device"], "device_name": ok[0]["environment"]["device_name"],
         "threads": ok[0]["threads"],
+        "timing_method": ok[0]["environment"]["method"],
     }
 
 

@@ -28,7 +28,8 @@ def resolve_device(device: str) -> torch.device:
 
 def set_threads(threads: int) -> int:
     """Pin torch's intra-op threads to the job's Snakemake threads, so timing jobs never oversubscribe."""
-    threads = max(1, int(threads))
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = max(1, min(int(threads), available))  # `--cores 4` on a 2-core box must not oversubscribe
     torch.set_num_threads(threads)
     return torch.get_num_threads()
 
