@@ -7,6 +7,10 @@ Two ceilings for the roofline:
   / 1e9 (each row has it at the median, p10, p90 and fastest repeat). The ceiling is the best over the
   configured sizes of the fastest repeat (see `summarize`): it is *attainable* (what PyTorch's BLAS
   reaches here with this many threads), not the vendor's datasheet peak.
+* tf32 (CUDA, Ampere and later): the fp32 matmul with `torch.backends.cuda.matmul.allow_tf32` on, i.e. on
+  tensor cores with 10-bit mantissas. PyTorch leaves it off for matmuls but *on* for cuDNN convolutions
+  (`torch.backends.cudnn.allow_tf32`), so a CNN's fp32 convs on a GPU can exceed the fp32 matmul ceiling;
+  the tf32 ceiling is the one that bounds them. Recorded in the environment.
 * memory: `dst.copy_(src)` of one large fp32 buffer. It reads `nbytes` and writes `nbytes`, so we count
   2 * nbytes moved (GB/s = 2 * nbytes / median / 1e9). A CPU with write-allocate caches also reads the
   destination line before writing it, so the true DRAM traffic can be up to 3 * nbytes; counting 2x makes
@@ -19,7 +23,30 @@ import torch
 
 from .timing import environment, measure
 
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16}
+
+
+def tf32_supported(device: torch.device) -> bool:
+    """TF32 tensor-core matmuls: CUDA devices of compute capability 8.0 (Ampere) and later."""
+    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= (8, 0)
+
+
+def supported(dtype: str, device: torch.device) -> bool:
+    return {"fp32": True, "bf16": bf16_supported(device), "tf32": tf32_supported(device)}[dtype]
+
+
+class _Tf32:
+    """Within the block, CUDA matmuls use TF32 iff `on` (fp32 rows force it off: true fp32)."""
+
+    def __init__(self, on: bool):
+        self.on = on
+
+    def __enter__(self):
+        self.saved = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = self.on
+
+    def __exit__(self, *exc):
+        torch.backends.cuda.matmul.allow_tf32 = self.saved
 
 
 def bf16_supported(device: torch.device) -> bool:
@@ -47,7 +74,8 @@ def matmul(n: int, dtype: str, device: torch.device, warmup: int, repeats: int, 
     a = torch.randn(n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
     b = torch.randn(n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
     out = torch.empty(n, n, device=device, dtype=DTYPES[dtype])
-    stats = measure(lambda: torch.mm(a, b, out=out), device, warmup, repeats)
+    with _Tf32(dtype == "tf32"):
+        stats = measure(lambda: torch.mm(a, b, out=out), device, warmup, repeats)
     flops = matmul_flops(n)
     return {"measure": "matmul", "dtype": dtype, "size": n, "bytes": None, "flops": flops,
             "median_s": stats["median_s"], "p10_s": stats["p10_s"], "p90_s": stats["p90_s"],
@@ -75,11 +103,11 @@ def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
     `cfg` is the config's `peak:` block: matmul_sizes, copy_mib, warmup, repeats, dtypes (default fp32+bf16).
     """
     warmup, repeats = int(cfg.get("warmup", 3)), int(cfg["repeats"])
-    dtypes = list(cfg.get("dtypes", ["fp32", "bf16"]))
+    dtypes = list(cfg.get("dtypes", ["fp32", "tf32", "bf16"]))
     rows, skipped = [], []
     for dtype in dtypes:
-        if dtype == "bf16" and not bf16_supported(device):
-            skipped.append(f"bf16: not supported on this {device.type}")
+        if not supported(dtype, device):
+            skipped.append(f"{dtype}: not supported on this {device.type}")
             log(skipped[-1])
             continue
         for n in cfg["matmul_sizes"]:
@@ -90,6 +118,9 @@ def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
     log(f"copy {cfg['copy_mib']} MiB: median {row['median_s'] * 1e3:.3f} ms, {row['gbs']:.1f} GB/s")
     rows.append(row)
     env = environment(device)
+    if device.type == "cuda":  # what the timed models run with: matmuls fp32 unless allowed, convs per cuDNN
+        env["cuda_matmul_allow_tf32"] = torch.backends.cuda.matmul.allow_tf32
+        env["cudnn_allow_tf32"] = torch.backends.cudnn.allow_tf32
     for r in rows:
         r.update(device=env["device"], device_name=env["device_name"], threads=env["threads"])
     return {"rows": rows, "peak": summarize(rows), "skipped": skipped, "environment": env}
@@ -123,6 +154,7 @@ def summarize(rows: list[dict], key: str = "best") -> dict:
     fp32 = best("fp32")
     bandwidth = max(bw) if bw else None
     return {"matmul_fp32_gflops": fp32, "matmul_fp32_size": best_size("fp32"),
+            "matmul_tf32_gflops": best("tf32"), "matmul_tf32_size": best_size("tf32"),
             "matmul_bf16_gflops": best("bf16"), "matmul_bf16_size": best_size("bf16"),
             "copy_gbs": bandwidth, "ceiling_from": "fastest repeat" if key == "best" else "median",
             # the arithmetic intensity (FLOP/byte) where the fp32 roof meets the bandwidth slope

@@ -320,8 +320,9 @@ def roofline_sentences(frame: pd.DataFrame) -> list[str]:
         over = g[g["pct_of_peak_fp32"] > 100]
         if len(over):
             s += (f". Caution: at batch {', '.join(str(int(b)) for b in over.batch_size)} it exceeds the measured "
-                  f"peak, which is impossible for a correct ceiling: it was likely measured while other "
-                  f"processes loaded the machine; rerun the peak rule on an idle machine before reading % of peak")
+                  f"fp32 matmul peak: either its kernels use a faster math mode than fp32 (on a GPU, cuDNN "
+                  f"convolutions run in TF32 by default; compare the tf32 ceiling) or the ceiling was measured "
+                  f"while other processes loaded the machine (rerun the peak rule on an idle machine)")
         out.append(s + ".")
     return out
 
@@ -349,6 +350,9 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
     fig, ax = plt.subplots(figsize=(7.5, 5))
     ax.plot(xs, np.minimum(p32, xs * bw), "k-", lw=2,
             label=f"fp32 matmul {p32:.0f} GFLOP/s, copy {bw:.1f} GB/s")
+    if peak.get("matmul_tf32_gflops"):
+        p_tf = peak["matmul_tf32_gflops"]
+        ax.plot(xs, np.minimum(p_tf, xs * bw), "k-.", lw=1, label=f"tf32 matmul {p_tf:.0f} GFLOP/s (cuDNN convs)")
     if p16:
         ax.plot(xs, np.minimum(p16, xs * bw), "k--", lw=1, label=f"bf16 matmul {p16:.0f} GFLOP/s")
     markers = "osD^vP*Xh<>"

@@ -7,7 +7,7 @@ CPU = torch.device("cpu")
 
 
 def test_measure_peak_rows_and_arithmetic(monkeypatch):
-    monkeypatch.setattr(peak, "bf16_supported", lambda device: False)
+    monkeypatch.setattr(peak, "bf16_supported", lambda device: False)  # tf32: CUDA only, skipped on the CPU
     res = peak.measure_peak({"matmul_sizes": [16, 32], "copy_mib": 1, "warmup": 0, "repeats": 2}, CPU,
                             log=lambda s: None)
     rows = res["rows"]
@@ -26,7 +26,8 @@ def test_measure_peak_rows_and_arithmetic(monkeypatch):
     assert res["peak"]["copy_gbs"] == cp["gbs_best"] and cp["gbs_best"] >= cp["gbs"]
     assert res["peak"]["ceiling_from"] == "fastest repeat"
     assert res["peak"]["matmul_bf16_gflops"] is None
-    assert res["skipped"] == ["bf16: not supported on this cpu"]
+    assert res["skipped"] == ["tf32: not supported on this cpu", "bf16: not supported on this cpu"]
+    assert res["peak"]["matmul_tf32_gflops"] is None
     assert all(r["repeats"] == 2 and r["threads"] >= 1 for r in rows)
 
 

@@ -99,9 +99,9 @@ def test_sentence_follows_the_data():
     assert "batch 1 is latency-bound" in slow and "160x the work per second" in slow
     flat = roofline_sentence(analyse(_timings(1e-4, 64e-4), TRAFFIC, PEAK))
     assert "latency-bound" not in flat and "batching does not help" in flat
-    assert "exceeds the measured peak" not in slow
+    assert "exceeds the measured fp32 matmul peak" not in slow
     fast = roofline_sentence(analyse(_timings(1e-5, 4e-3), TRAFFIC, PEAK))  # 200 GFLOP/s > 100 peak
-    assert "exceeds the measured peak" in fast
+    assert "exceeds the measured fp32 matmul peak" in fast
 
 
 def test_plot_writes_a_file(tmp_path):
