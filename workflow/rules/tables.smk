@@ -1,20 +1,16 @@
-def _rows(experiment):
-    return LAB.rows_of(experiment)
-
-
 rule experiment_table:
     """One report table per experiment (mean/std over seeds, pooled latency) and its per-layer table."""
     input:
-        metrics=lambda wc: [f"{R}/runs/{r.run}/metrics.json" for r in _rows(wc.experiment)],
-        timings=lambda wc: [f"{R}/runs/{r.run}/timing.json" for r in _rows(wc.experiment)],
-        profiles=lambda wc: sorted({f"{R}/models/{r.model}/profile.json" for r in _rows(wc.experiment)}),
-        layers=lambda wc: sorted({f"{R}/models/{r.model}/layers.csv" for r in _rows(wc.experiment)}),
+        metrics=lambda wc: [f"{R}/runs/{r.run}/metrics.json" for r in LAB.rows_of(wc.experiment)],
+        timings=lambda wc: [f"{R}/runs/{r.run}/timing.json" for r in LAB.rows_of(wc.experiment)],
+        profiles=lambda wc: sorted({f"{R}/models/{r.model}/profile.json" for r in LAB.rows_of(wc.experiment)}),
+        layers=lambda wc: sorted({f"{R}/models/{r.model}/layers.csv" for r in LAB.rows_of(wc.experiment)}),
         code=pkg("tables", "noise", "timing", "io"),
     output:
         table=f"{R}/tables/{{experiment}}.csv",
         layers=f"{R}/tables/{{experiment}}_layers.csv",
     params:
-        rows=lambda wc: [vars(r) for r in _rows(wc.experiment)],
+        rows=lambda wc: [vars(r) for r in LAB.rows_of(wc.experiment)],
     conda:
         "../envs/mlalab.yaml"
     log:
