@@ -143,9 +143,9 @@ def batch_facts(table: pd.DataFrame) -> dict:
         "accuracy": trend(t, y="accuracy_mean", std="accuracy_std", quantity="test accuracy", unit="pct",
                           higher_is_better=True, best_word="most accurate", **common),
         "params": trend(t, y="params_total", quantity="the number of parameters", unit="si", exact=True, **common),
-        "macs_sample": trend(t, y="macs_per_sample_thop", quantity="MACs per sample", unit="si", exact=True,
+        "macs_sample": trend(t, y="macs_per_sample_thop", quantity="the MAC count per sample", unit="si", exact=True,
                              **common),
-        "macs_batch": trend(t, y="macs_per_batch", quantity="MACs per batch", unit="si", exact=True, **common),
+        "macs_batch": trend(t, y="macs_per_batch", quantity="the MAC count per batch", unit="si", exact=True, **common),
     }
     if "latency_median_s" in t and "batch_size" in t and len(t) >= 2:
         # per-image latency: the same measurement divided by the batch, to show amortization
@@ -178,7 +178,7 @@ def variant_facts(table: pd.DataFrame, order: list[str] | None = None) -> dict:
                          best_word="fastest at inference", **common),
         "params": trend(t, y="params_total", quantity="the number of parameters", unit="si", exact=True,
                         **common),
-        "macs_sample": trend(t, y="macs_per_sample_thop", quantity="MACs per sample", unit="si", exact=True,
+        "macs_sample": trend(t, y="macs_per_sample_thop", quantity="the MAC count per sample", unit="si", exact=True,
                              **common),
     }
     return {k: v for k, v in facts.items() if v is not None}
@@ -330,6 +330,16 @@ def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
 def part3_facts(part3: dict) -> dict:
     facts = {"resnet18": latency_facts(part3.get("resnet18_latency"), "ResNet18"),
              "bert": latency_facts(part3.get("bert_latency"), "BERT-base")}
+    q1 = part3.get("resnet18_q1")
+    if q1 is not None and len(q1) and {"one_at_a_time_s", "one_batch_s"} <= set(q1.columns):
+        r = q1.iloc[0]
+        a = {"y": _f(r["one_at_a_time_s"]), "lo": _f(r.get("one_at_a_time_p10_s")), "hi": _f(r.get("one_at_a_time_p90_s"))}
+        b = {"y": _f(r["one_batch_s"]), "lo": _f(r.get("one_batch_p10_s")), "hi": _f(r.get("one_batch_p90_s"))}
+        facts["q1"] = {"images": int(_f(r.get("images"))), "one_at_a_time": a["y"], "one_batch": b["y"],
+                       "faster": "batch" if b["y"] < a["y"] else "one at a time",
+                       "ratio": max(a["y"], b["y"]) / min(a["y"], b["y"]) if min(a["y"], b["y"]) > 0 else math.nan,
+                       "saved": abs(a["y"] - b["y"]), "repeats": r.get("repeats"),
+                       "within_spread": _verdict(a, b, "p10p90")}
     mem = part3.get("resnet18_memory")
     if mem is not None and len(mem):
         w = _col(mem, "weight_bytes", "weights_bytes", "param_bytes")

@@ -176,6 +176,8 @@ FILTERS = {
 
 def fmt(value, unit: str | None) -> str:
     """Dispatch on a unit name (used by the answer macros, whose facts carry their unit)."""
+    if unit == "relpct":
+        return DASH if _missing(value) else f"{float(value) * 100:+.3f} %"
     if unit == "per_s":
         return f_si(value, unit="/s")
     return FILTERS.get(unit or "plain", f_plain)(value)
@@ -186,6 +188,8 @@ def column_unit(column: str) -> str:
     c = column.lower()
     if "shape" in c:
         return "shape"
+    if "rel_diff" in c or "rel_error" in c:
+        return "relpct"
     if "dtype" in c:
         return "dtype"
     if "bytes" in c:
@@ -421,4 +425,7 @@ def render_report(config: dict, tables: dict, figures: dict, diagrams: dict, onn
     if pdf_path:
         with atomic_path(pdf_path) as tmp:
             write_pdf(html, tmp, base_url=str(out_dir))
+    for path in (html_path, pdf_path):  # atomic_path's temp files are 0600; a report is for readers
+        if path:
+            os.chmod(path, 0o644)
     return html
