@@ -1,0 +1,139 @@
+"""Helpers for tests that drive the real Snakemake workflow: a private copy of the pipeline, snakemake runs in
+it, and the dry-run job list parsed into exact sets of (rule, wildcards) jobs.
+
+Every test works in a copy of the pipeline (Snakefile, workflow/, scripts/, mlalab/, templates/, configs) under a
+temporary folder, so touching a module or rewriting config.yaml there never disturbs the checkout, and the
+copy's own `mlalab` is the one imported (PYTHONPATH wins over the editable install's finder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+_IGNORE = shutil.ignore_patterns(".git", ".snakemake", "results", "tests", "__pycache__", "*.egg-info",
+                                 ".pytest_cache", ".ruff_cache", ".venv", "*.pyc", ".ci")
+
+
+def mnist_dir() -> Path:
+    """The MNIST IDX files the tests copy (never download): $MLALAB_MNIST_DIR, else ../shared/data/mnist."""
+    for cand in (os.environ.get("MLALAB_MNIST_DIR"), REPO.parent / "shared" / "data" / "mnist"):
+        if cand and (Path(cand) / "train-images-idx3-ubyte.gz").exists() or (
+                cand and (Path(cand) / "train-images-idx3-ubyte").exists()):
+            return Path(cand).resolve()
+    pytest.skip("no local MNIST files: set MLALAB_MNIST_DIR (tests never download)")
+
+
+def copy_pipeline(dest: Path) -> Path:
+    """Copy the pipeline's sources (not results, not .snakemake) to `dest`, keeping file times."""
+    shutil.copytree(REPO, dest, ignore=_IGNORE, symlinks=True, dirs_exist_ok=True)
+    return dest
+
+
+@dataclass
+class Run:
+    returncode: int
+    out: str
+    seconds: float
+
+    def check(self) -> Run:
+        assert self.returncode == 0, f"snakemake failed (rc {self.returncode}):\n{self.out[-6000:]}"
+        return self
+
+
+def env_for(workdir: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(workdir), *filter(None, [env.get("PYTHONPATH")])])
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def snakemake(workdir: Path, *args: str, timeout: float = 1800) -> Run:
+    """Run snakemake in `workdir`; on timeout the whole process group is SIGKILLed (nothing left running)."""
+    cmd = [*SNAKEMAKE, "--nocolor", *args]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=workdir, env=env_for(workdir), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        raise AssertionError(f"snakemake {' '.join(args)} ran past {timeout}s; killed.\n{out[-6000:]}") from None
+    return Run(proc.returncode, out, time.perf_counter() - t0)
+
+
+# ---- dry runs -> exact job sets -------------------------------------------------------------------------
+
+_RULE = re.compile(r"^(?:local)?(?:rule|checkpoint) (?P<rule>\w+):\s*$")
+_FIELD = re.compile(r"^    (?P<key>\w+): (?P<value>.*)$")
+
+
+def parse_jobs(text: str) -> list[dict]:
+    """The jobs a `snakemake -n` would run: one dict per job with rule, wildcards (dict), output (list)."""
+    jobs, cur = [], None
+    for line in text.splitlines():
+        m = _RULE.match(line)
+        if m:
+            cur = {"rule": m["rule"], "wildcards": {}, "output": [], "reason": ""}
+            jobs.append(cur)
+            continue
+        if cur is None:
+            continue
+        f = _FIELD.match(line)
+        if not f:
+            if line and not line.startswith(" "):
+                cur = None
+            continue
+        key, value = f["key"], f["value"]
+        if key == "wildcards":
+            cur["wildcards"] = dict(kv.split("=", 1) for kv in value.split(", "))
+        elif key == "output":
+            cur["output"] = value.split(", ")
+        elif key in ("reason", "jobid"):
+            cur[key] = value
+    return jobs
+
+
+def job_key(job: dict) -> str:
+    wc = ",".join(f"{k}={v}" for k, v in sorted(job["wildcards"].items()))
+    return f"{job['rule']}[{wc}]" if wc else job["rule"]
+
+
+def dry_run(workdir: Path, *args: str) -> set[str]:
+    """Exact set of jobs (as 'rule[wildcards]') a run would execute now, without the `all` target job."""
+    run = snakemake(workdir, "-n", "--cores", "1", *args, timeout=600)
+    run.check()
+    jobs = {job_key(j) for j in parse_jobs(run.out) if j["rule"] != "all"}
+    if not jobs:
+        assert "Nothing to be done" in run.out, run.out[-3000:]
+    return jobs
+
+
+def jobs(rule: str, name: str | None = None, values=()) -> set[str]:
+    """Expected keys: jobs('train', 'run', run_ids) -> {'train[run=...]', ...}; jobs('mnist') -> {'mnist'}."""
+    if name is None:
+        return {rule}
+    return {f"{rule}[{name}={v}]" for v in values}
+
+
+def write_yaml(path: Path, obj) -> Path:
+    path.write_text(yaml.safe_dump(obj, sort_keys=False))
+    return path
+
+
+def read_yaml(path: Path):
+    return yaml.safe_load(Path(path).read_text())
