@@ -213,8 +213,9 @@ def precision_fact(row: dict) -> dict:
     """The dtype of the first layer's input, of each layer's weights, and of the last output."""
     weights = {k: str(v).replace("torch.", "") for k, v in _parse_mapping(row.get("weight_dtypes")).items()}
     kinds = sorted(set(weights.values()))
-    clean = (lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
-             else str(v).replace("torch.", ""))
+    def clean(v):
+        return (None if v is None or (isinstance(v, float) and math.isnan(v))
+                 else str(v).replace("torch.", ""))
     inp, out = clean(row.get("input_dtype")), clean(row.get("output_dtype"))
     return {"input": inp, "output": out, "weights": weights, "weight_kinds": kinds,
             "uniform": len(set(kinds) | {inp, out} - {None}) == 1}
@@ -271,7 +272,8 @@ def validation_rows(tables: dict, config: dict) -> list[dict]:
                                        notes={str(c): n for c, n in zip(g["counter"], g.get("note", [None] * len(g)))}))
     elif counts is not None and len(counts):
         cols = {c: c for c in counts.columns}
-        pick = (lambda *names: next((cols[n] for n in names if n in cols), None))
+        def pick(*names):
+            return (next((cols[n] for n in names if n in cols), None))
         th, at, an = (pick("macs_thop", "macs_per_sample_thop", "thop_macs", "macs_thop_total"),
                       pick("macs_aten", "macs_per_sample_aten", "aten_macs"),
                       pick("macs_analytic", "macs_per_sample_analytic", "analytic_macs"))
@@ -284,7 +286,8 @@ def validation_rows(tables: dict, config: dict) -> list[dict]:
 
 def _validation_row(model, kind, thop, aten, analytic, **extra) -> dict:
     thop, aten, analytic = _f(thop), _f(aten), _f(analytic)
-    gap = (lambda v: (v / analytic - 1) if analytic and not math.isnan(v) and not math.isnan(analytic) else math.nan)
+    def gap(v):
+        return ((v / analytic - 1) if analytic and not math.isnan(v) and not math.isnan(analytic) else math.nan)
     g_thop, g_aten = gap(thop), gap(aten)
     return {"model": model, "kind": kind, "thop": thop, "aten": aten, "analytic": analytic,
             "gap_thop": g_thop, "gap_aten": g_aten,

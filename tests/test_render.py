@@ -5,11 +5,10 @@ import re
 import shutil
 import subprocess
 
-import pandas as pd
 import pytest
+from report_fixture import render_fixture_report
 
 from mlalab import render
-from report_fixture import render_fixture_report
 
 
 @pytest.fixture(scope="module")
