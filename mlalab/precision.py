@@ -353,7 +353,7 @@ def plot(frame, paths: list[str], fmt: str | None = None) -> None:
 
 
 def run_job(cfg: dict, models: list[dict], data_cfg: dict, timing: dict, device_name: str, data_dir,
-            threads: int, csv_path, figure_paths: list[str], log=print) -> "pd.DataFrame":
+            threads: int, csv_path, figure_paths: list[str], log=print):
     """The precision rule. `models`: [{name, source, run, path}] trained runs (model.pt of the train rule)."""
     import pandas as pd
 
@@ -383,3 +383,22 @@ def run_job(cfg: dict, models: list[dict], data_cfg: dict, timing: dict, device_
     for s in precision_sentences(frame):
         log(s)
     return frame
+
+
+def trained_runs(config: dict, lab) -> list[dict]:
+    """The trained run (first seed) of each `precision.models` entry: name, source experiment, label, run id.
+
+    `lab` is mlalab.config.expand(config); raises a clear error for an entry that names no run.
+    """
+    out = []
+    for m in config["precision"]["models"]:
+        if m["experiment"] not in config["experiments"]:
+            raise ValueError(f"precision.models: no experiment {m['experiment']!r} in `experiments:`")
+        rows = [r for r in lab.rows_of(m["experiment"]) if r.batch_size == m["batch_size"]
+                and r.seed == config["seeds"][0] and ("label" not in m or r.label == m["label"])]
+        if not rows:
+            raise ValueError(f"precision.models: experiment {m['experiment']!r} has no run with batch size "
+                             f"{m['batch_size']}" + (f" and label {m['label']!r}" if "label" in m else ""))
+        r = rows[0]
+        out.append({"name": r.model, "source": r.experiment, "label": r.label, "run": r.run})
+    return out

@@ -124,3 +124,19 @@ def test_precision_sentence_uses_the_latency_spread():
     assert "not distinguishable from fp32's" in near
     slower = precision_sentence(_frame(0.5e-3, 1e-3))
     assert "0.50x the fp32 throughput (slower" in slower
+
+
+def test_trained_runs_pick_the_first_seed_of_the_named_batch_size():
+    from mlalab.config import expand
+
+    config = {"seeds": [3, 4], "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1},
+              "experiments": {"e": {"kind": "mlp", "model": {"hidden": [8]}, "variants": [{"label": "a"}],
+                                    "batch_sizes": [1, 64]}},
+              "precision": {"models": [{"experiment": "e", "batch_size": 64}]}}
+    from mlalab.precision import trained_runs
+
+    [run] = trained_runs(config, expand(config))
+    assert run["run"].endswith("-bs64-sgd-lr0.01-m0-e1-s3") and run["name"] == "mlp-h8x1" and run["source"] == "e"
+    config["precision"]["models"] = [{"experiment": "e", "batch_size": 32}]
+    with pytest.raises(ValueError, match="no run with batch size 32"):
+        trained_runs(config, expand(config))

@@ -21,9 +21,7 @@ rule peak:
         "../../scripts/peak.py"
 
 
-def _roofline_part3():
-    """Part 3's fp32 latency tables and counts join the roofline when the config has a part3 block."""
-    return bool(config.get("part3"))
+ROOFLINE_PART3 = bool(config.get("part3"))  # Part 3's fp32 latency tables + counts join the roofline
 
 
 rule roofline:
@@ -32,8 +30,8 @@ rule roofline:
         peak=f"{R}/peak/peak.json",
         tables=expand(f"{R}/tables/{{experiment}}.csv", experiment=config["experiments"]),
         part3_latency=[f"{R}/tables/part3_{net}_latency.csv" for net in ("resnet18", "bert")]
-        if _roofline_part3() else [],
-        part3_counts=f"{R}/tables/part3_counts.csv" if _roofline_part3() else [],
+        if ROOFLINE_PART3 else [],
+        part3_counts=f"{R}/tables/part3_counts.csv" if ROOFLINE_PART3 else [],
         code=pkg("roofline", "models", "io", "joblog"),
     output:
         table=f"{R}/tables/roofline.csv",
@@ -42,7 +40,7 @@ rule roofline:
     params:
         specs={mid: {"kind": m["kind"], "model": m["model"]} for mid, m in LAB.models.items()},
         plot_experiments=(PEAK or {}).get("plot_experiments", list(config["experiments"])),
-        part3=_roofline_part3(),
+        part3=ROOFLINE_PART3,
     log:
         f"{LOGS}/peak/roofline.log",
     script:
