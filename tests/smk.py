@@ -88,7 +88,7 @@ def parse_jobs(text: str) -> list[dict]:
     for line in text.splitlines():
         m = _RULE.match(line)
         if m:
-            cur = {"rule": m["rule"], "wildcards": {}, "output": [], "reason": ""}
+            cur = {"rule": m["rule"], "wildcards": {}, "input": [], "output": [], "reason": ""}
             jobs.append(cur)
             continue
         if cur is None:
@@ -101,8 +101,8 @@ def parse_jobs(text: str) -> list[dict]:
         key, value = f["key"], f["value"]
         if key == "wildcards":
             cur["wildcards"] = dict(kv.split("=", 1) for kv in value.split(", "))
-        elif key == "output":
-            cur["output"] = value.split(", ")
+        elif key in ("input", "output"):
+            cur[key] = value.split(", ")
         elif key in ("reason", "jobid"):
             cur[key] = value
     return jobs
@@ -137,3 +137,73 @@ def write_yaml(path: Path, obj) -> Path:
 
 def read_yaml(path: Path):
     return yaml.safe_load(Path(path).read_text())
+
+
+class Dag:
+    """The whole job graph of a configuration (a forced dry run lists every job with its inputs and outputs)."""
+
+    def __init__(self, workdir: Path, *args: str):
+        run = snakemake(workdir, "-n", "-F", "--cores", "1", *args, timeout=600).check()
+        self.jobs = {job_key(j): j for j in parse_jobs(run.out) if j["rule"] != "all"}
+        producer = {out: key for key, j in self.jobs.items() for out in j["output"]}
+        self.children: dict[str, set[str]] = {k: set() for k in self.jobs}
+        for key, j in self.jobs.items():
+            for inp in j["input"]:
+                if inp in producer:
+                    self.children[producer[inp]].add(key)
+
+    def of_rule(self, *rules: str) -> set[str]:
+        return {k for k, j in self.jobs.items() if j["rule"] in rules}
+
+    def using(self, path: str) -> set[str]:
+        """Jobs that declare `path` (e.g. a package module or a template) as an input."""
+        return {k for k, j in self.jobs.items() if path in j["input"]}
+
+    def with_downstream(self, keys: set[str]) -> set[str]:
+        """`keys` and every job that consumes, directly or not, what they make."""
+        todo, seen = list(keys), set(keys)
+        while todo:
+            for child in self.children[todo.pop()]:
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return seen
+
+
+def rules_of(keys: set[str]) -> set[str]:
+    return {k.split("[", 1)[0] for k in keys}
+
+
+# ---- one full build of the quick configuration, shared by every test module of a pytest session ----------
+
+QUICK = ("--configfile", "config.quick.yaml")
+_BUILD: dict[str, Path] = {}
+
+
+def built_fixture():
+    """A session fixture: a private copy of the pipeline with the quick configuration fully built, once per
+    pytest process however many modules use it.  Use as `built = smk.built_fixture()` in a test module."""
+
+    @pytest.fixture(scope="session")
+    def built(tmp_path_factory) -> Path:
+        if "work" not in _BUILD:
+            mnist = mnist_dir()
+            work = copy_pipeline(tmp_path_factory.mktemp("quick-build") / "work")
+            # mnist_dir goes into the copy's quick config, so every later run sees the config of the build.
+            cfg = read_yaml(work / "config.quick.yaml")
+            cfg["mnist_dir"] = str(mnist)
+            write_yaml(work / "config.quick.yaml", cfg)
+            run = snakemake(work, "--cores", str(min(2, os.cpu_count() or 1)), *QUICK, timeout=3600)
+            (work / "build.log").write_text(run.out)
+            run.check()
+            print(f"quick build: {run.seconds:.0f}s")
+            _BUILD["work"] = work
+        return _BUILD["work"]
+
+    return built
+
+
+def copy_built(built: Path, dest: Path) -> Path:
+    """A copy of a built workdir (results, .snakemake metadata, file times kept) to change freely."""
+    shutil.copytree(built, dest, symlinks=True, copy_function=shutil.copy2)
+    return dest

@@ -1,0 +1,218 @@
+"""Failures that lose nothing: a failing run is recorded (with its reason) and the rest of the lab and the
+report go on; a job killed mid-way leaves no output a later step would read as valid, and only that job is
+redone; the same config and seed on CPU give identical parameters, MACs and accuracy."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import smk
+import torch
+
+from mlalab.config import expand
+
+QUICK = smk.QUICK
+built = smk.built_fixture()
+
+IMPOSSIBLE_BATCH = 2_000_000_000     # more than the training set (train fails) and ~6 TB per batch (bench OOMs)
+
+
+def _quick_config(work: Path) -> dict:
+    cfg = smk.read_yaml(work / "config.yaml")
+    for k, v in smk.read_yaml(work / "config.quick.yaml").items():
+        cfg[k] = {**cfg[k], **v} if isinstance(v, dict) and isinstance(cfg.get(k), dict) else v
+    return cfg
+
+
+# ---- unit level: the job functions record failures instead of raising ------------------------------------
+
+class _Log:
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, msg):
+        self.lines.append(msg)
+
+    def exception(self, exc):
+        from mlalab.joblog import failure_reason
+        return failure_reason(exc)
+
+
+def test_out_of_memory_in_a_timing_job_is_recorded_not_raised(tmp_path, monkeypatch):
+    from mlalab import bench_job
+
+    def oom(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
+
+    monkeypatch.setattr(bench_job, "latency", oom)
+    monkeypatch.setattr(bench_job.mnist, "load_split",
+                        lambda *a, **k: (torch.zeros(16, 1, 28, 28), torch.zeros(16, dtype=torch.long)))
+    spec = {"kind": "mlp", "model": {"hidden": [8]}, "model_id": "mlp-h8x1", "batch_size": 4, "seed": 0,
+            "training": {}}
+    out = tmp_path / "timing.json"
+    rec = bench_job.bench_run(spec, {"test_subset": 16}, {"warmup": 0, "repeats": 1}, "cpu",
+                              tmp_path, 1, out, _Log())
+    saved = json.loads(out.read_text())
+    assert rec["status"] == saved["status"] == "failed"
+    assert saved["error"].startswith("out of memory"), saved["error"]
+
+
+def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
+    """SIGKILL in the middle of an atomic write: the output path never holds a partial file."""
+    target = tmp_path / "metrics.json"
+    code = textwrap.dedent(f"""
+        import os, signal
+        from mlalab.io import atomic_path
+        with atomic_path({str(target)!r}) as tmp:
+            with open(tmp, "w") as f:
+                f.write('{{"accuracy": 0.9')      # half a JSON document
+                f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], env=smk.env_for(smk.REPO))
+    assert proc.returncode == -signal.SIGKILL
+    assert not target.exists()
+    leftovers = [p.name for p in tmp_path.iterdir()]
+    assert leftovers and all(n.startswith(".metrics.json.") and n.endswith(".tmp") for n in leftovers), leftovers
+
+
+# ---- pipeline level ---------------------------------------------------------------------------------------
+
+def test_failing_runs_do_not_stop_the_others_and_the_report_marks_them(built, tmp_path):
+    """--keep-going with an impossible batch size (train: ValueError; bench: out of memory) and a variant that
+    raises when it is built (an even CNN kernel): every other job still runs, the tables mark those rows
+    failed with the reason, and the report renders."""
+    work = smk.copy_built(built, tmp_path / "work")
+    cfg = _quick_config(work)
+    exps = cfg["experiments"]
+    overlay = {"experiments": {
+        "part1a": {"batch_sizes": [*exps["part1a"]["batch_sizes"], IMPOSSIBLE_BATCH]},
+        "part2b": {"variants": [*exps["part2b"]["variants"], {"label": "4x4", "kernel": 4}]},
+    }}
+    args = ("--configfile", "config.quick.yaml", str(smk.write_yaml(work / "overlay.yaml", overlay)))
+    run = smk.snakemake(work, "--cores", "2", "--keep-going", *args, timeout=1800)
+    (tmp_path / "snakemake.log").write_text(run.out)
+    run.check()
+
+    results = work / "results" / "quick"
+    t1a = pd.read_csv(results / "tables" / "part1a.csv")
+    bad = t1a[t1a["batch_size"] == IMPOSSIBLE_BATCH]
+    assert list(bad["status"]) == ["failed"], t1a[["batch_size", "status", "error"]]
+    err = bad["error"].iloc[0]
+    assert "larger than" in err and "out of memory" in err, err
+    assert set(t1a[t1a["batch_size"] != IMPOSSIBLE_BATCH]["status"]) == {"ok"}
+
+    t2b = pd.read_csv(results / "tables" / "part2b.csv")
+    bad = t2b[t2b["label"] == "4x4"]
+    assert list(bad["status"]) == ["failed"], t2b[["label", "status", "error"]]
+    assert "kernel" in bad["error"].iloc[0], bad["error"].iloc[0]
+    assert set(t2b[t2b["label"] != "4x4"]["status"]) == {"ok"}
+
+    html = (results / "report" / "report.html").read_text()
+    assert "failed" in html.lower() and "4x4" in html
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def test_sigkill_during_training_loses_nothing_and_only_that_job_is_redone(built, tmp_path):
+    work = smk.copy_built(built, tmp_path / "work")
+    cfg = _quick_config(work)
+    lab = expand(cfg)
+    # The slowest training of the lab (batch size 1), so it is surely mid-way when killed.
+    run_id = min(lab.runs, key=lambda r: (lab.runs[r]["batch_size"], lab.runs[r]["kind"] != "cnn"))
+    rdir = work / "results" / "quick" / "runs" / run_id
+    log = work / "results" / "quick" / "logs" / "train" / f"{run_id}.log"
+    metrics = rdir / "metrics.json"
+    before = metrics.read_text()
+
+    proc = subprocess.Popen([*smk.SNAKEMAKE, "--nocolor", "--cores", "1", *QUICK, "--forcerun",
+                             str(metrics.relative_to(work)), "--until", "train"],
+                            cwd=work, env=smk.env_for(work), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 600
+        log_size = log.stat().st_size
+        while time.time() < deadline:     # wait until the new training has loaded its data and started
+            if log.exists() and log.stat().st_size > log_size and "data:" in log.read_text()[log_size:]:
+                break
+            assert proc.poll() is None, "snakemake ended before training started"
+            time.sleep(0.2)
+        else:
+            pytest.fail("training never started")
+        time.sleep(1.0)
+        assert proc.poll() is None, "training finished before it could be killed; pick a slower run"
+        victims = [proc.pid, *_descendants(proc.pid)]
+        for pid in victims:                # SIGKILL: snakemake and the job, nobody gets to clean up
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    # No half-written outputs: the run's outputs are either gone or exactly the old, complete files.
+    for out in (metrics, rdir / "model.pt"):
+        assert not out.exists() or (out == metrics and out.read_text() == before), out
+    for p in rdir.iterdir():
+        if p.name.endswith(".tmp"):
+            assert p.name.startswith("."), p    # temp files are hidden and never named like an output
+
+    # The next run redoes exactly that train job (and what aggregates it), nothing else.
+    smk.snakemake(work, "--unlock", *QUICK).check()
+    dag = smk.Dag(work, *QUICK)
+    got = smk.dry_run(work, *QUICK, "--rerun-incomplete")
+    assert f"train[run={run_id}]" in got
+    assert got == dag.with_downstream({f"train[run={run_id}]"}), got
+    run = smk.snakemake(work, "--cores", "2", *QUICK, "--rerun-incomplete", timeout=1800).check()
+    after = json.loads(metrics.read_text())
+    assert after["status"] == "ok"
+    assert smk.dry_run(work, *QUICK) == set()
+
+
+def test_same_config_and_seed_on_cpu_give_identical_results(built, tmp_path):
+    work = smk.copy_built(built, tmp_path / "work")
+    cfg = _quick_config(work)
+    lab = expand(cfg)
+    run_id = next(r for r, s in lab.runs.items() if s["kind"] == "cnn" and s["batch_size"] >= 32)
+    model_id = lab.runs[run_id]["model_id"]
+    R = work / "results" / "quick"
+    metrics, profile = R / "runs" / run_id / "metrics.json", R / "models" / model_id / "profile.json"
+    m0, p0 = json.loads(metrics.read_text()), json.loads(profile.read_text())
+    assert m0["status"] == "ok"
+    assert m0.get("determinism", {}).get("seed") == lab.runs[run_id]["seed"], m0.get("determinism")
+
+    smk.snakemake(work, "--cores", "1", *QUICK, "--forcerun", str(metrics.relative_to(work)),
+                  str(profile.relative_to(work)), "--until", "train", "profile", timeout=1800).check()
+    m1, p1 = json.loads(metrics.read_text()), json.loads(profile.read_text())
+    assert m1["environment"]["device"] == "cpu"
+    for key in ("params_total", "params_trainable", "accuracy", "test_loss"):
+        assert m1[key] == m0[key], (key, m0[key], m1[key])
+    for key in ("params_total", "param_bytes", "macs_per_sample", "macs_per_layer"):
+        assert p1[key] == p0[key], key
+    assert m1["determinism"] == m0["determinism"]

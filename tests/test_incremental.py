@@ -1,0 +1,266 @@
+"""Incremental rebuilds you can trust: after one full build of the quick configuration, every kind of change
+reruns exactly the jobs it should (checked by dry-running the DAG and comparing exact job sets).
+
+The build happens once per pytest session in a private copy of the pipeline (tests/smk.py); each test that
+touches files works on its own copy of that build, so the tests do not depend on each other's order.
+
+Expected sets are written as "these jobs, plus whatever aggregates what they make" (the downstream closure in
+the job graph of the changed configuration: tables, plots, report); the first part is always spelled out from
+the lab's run table, and the tests also say what must NOT rerun (the data download, other runs, other tables).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+import smk
+
+from mlalab.config import expand
+
+pytestmark = pytest.mark.e2e
+
+QUICK = smk.QUICK
+built = smk.built_fixture()
+
+
+@pytest.fixture
+def work(built, tmp_path) -> Path:
+    """Its own copy of the built workdir (file times kept), to touch or reconfigure freely."""
+    return smk.copy_built(built, tmp_path / "work")
+
+
+def quick_config(work: Path) -> dict:
+    cfg = smk.read_yaml(work / "config.yaml")
+    overlay = smk.read_yaml(work / "config.quick.yaml")
+    return _merge(cfg, overlay)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def with_overlay(work: Path, overlay: dict) -> tuple[str, ...]:
+    """Snakemake arguments for the quick configuration plus `overlay` (merged like Snakemake merges configs)."""
+    path = smk.write_yaml(work / "overlay.yaml", overlay)
+    return (*QUICK[:-1], "config.quick.yaml", str(path))
+
+
+def run_ids(cfg: dict) -> set[str]:
+    return set(expand(cfg).runs)
+
+
+def touch(path: Path) -> None:
+    t = time.time() + 5
+    os.utime(path, (t, t))
+
+
+# ---- no-op ------------------------------------------------------------------------------------------------
+
+def test_second_run_has_nothing_to_do_and_is_fast(built):
+    assert smk.dry_run(built, *QUICK) == set()
+    run = smk.snakemake(built, "--cores", "1", *QUICK).check()
+    assert "Nothing to be done" in run.out
+    print(f"no-op rerun of the quick configuration: {run.seconds:.1f}s")
+    (built.parent / "noop_seconds.txt").write_text(f"{run.seconds:.2f}\n")
+    assert run.seconds < 60, f"a no-op run took {run.seconds:.1f}s"
+
+
+# ---- one variant / one batch size / one seed -------------------------------------------------------------
+
+def test_changing_one_batch_size_reruns_only_that_variant(work):
+    cfg = quick_config(work)
+    old = run_ids(cfg)
+    exp = "part2a"
+    sizes = cfg["experiments"][exp]["batch_sizes"]
+    new_sizes = [*sizes[:-1], sizes[-1] * 2]
+    args = with_overlay(work, {"experiments": {exp: {"batch_sizes": new_sizes}}})
+    cfg["experiments"][exp]["batch_sizes"] = new_sizes
+    new_runs = run_ids(cfg) - old
+    assert len(new_runs) == 1
+
+    dag = smk.Dag(work, *args)
+    direct = smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    got = smk.dry_run(work, *args)
+    assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
+    assert got & dag.of_rule("experiment_table") == smk.jobs("experiment_table", "experiment", [exp])
+    assert not got & dag.of_rule("mnist", "profile"), got
+
+
+def test_changing_one_variant_reruns_only_that_variant(work):
+    cfg = quick_config(work)
+    old_runs, old_models = run_ids(cfg), set(expand(cfg).models)
+    exp = "part1b"
+    variants = copy.deepcopy(cfg["experiments"][exp]["variants"])
+    variants[-1] = {**variants[-1], "label": "512x3", "hidden": [512, 512, 512]}
+    args = with_overlay(work, {"experiments": {exp: {"variants": variants}}})
+    cfg["experiments"][exp]["variants"] = variants
+    lab = expand(cfg)
+    new_runs, new_models = set(lab.runs) - old_runs, set(lab.models) - old_models
+    assert len(new_runs) == 1 and len(new_models) == 1
+
+    dag = smk.Dag(work, *args)
+    direct = (smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+              | {k for k in dag.jobs if any(f"model={m}" in k for m in new_models)})
+    got = smk.dry_run(work, *args)
+    assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
+    assert got & dag.of_rule("experiment_table") == smk.jobs("experiment_table", "experiment", [exp])
+    assert not got & dag.of_rule("mnist"), got
+
+
+def test_adding_a_seed_adds_only_the_new_runs(work):
+    cfg = quick_config(work)
+    old = run_ids(cfg)
+    seeds = [*cfg["seeds"], max(cfg["seeds"]) + 1]
+    args = with_overlay(work, {"seeds": seeds})
+    new_runs = run_ids({**cfg, "seeds": seeds}) - old
+    assert new_runs and all(r.endswith(f"-s{seeds[-1]}") for r in new_runs)
+
+    dag = smk.Dag(work, *args)
+    direct = smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    got = smk.dry_run(work, *args)
+    assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
+    assert not got & dag.of_rule("mnist", "profile"), got
+    assert not {k for k in got if k.startswith(("train[", "bench["))} - direct
+
+
+def test_adding_a_batch_size_adds_only_the_new_jobs(work):
+    cfg = quick_config(work)
+    old = run_ids(cfg)
+    exp = "part1a"
+    sizes = [*cfg["experiments"][exp]["batch_sizes"], 32]
+    args = with_overlay(work, {"experiments": {exp: {"batch_sizes": sizes}}})
+    cfg["experiments"][exp]["batch_sizes"] = sizes
+    new_runs = run_ids(cfg) - old
+    assert len(new_runs) == 1
+
+    dag = smk.Dag(work, *args)
+    direct = smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    got = smk.dry_run(work, *args)
+    assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
+    assert got & dag.of_rule("experiment_table") == smk.jobs("experiment_table", "experiment", [exp])
+
+
+def test_timing_settings_rerun_the_timing_jobs_not_training(work):
+    cfg = quick_config(work)
+    args = with_overlay(work, {"timing": {"repeats": cfg["timing"]["repeats"] + 1}})
+    dag = smk.Dag(work, *args)
+    direct = smk.jobs("bench", "run", run_ids(cfg))
+    got = smk.dry_run(work, *args)
+    assert direct <= got
+    assert not got & dag.of_rule("train", "profile", "mnist"), got
+
+
+# ---- code and templates ----------------------------------------------------------------------------------
+
+def test_changing_a_template_reruns_only_rendering(work):
+    dag = smk.Dag(work, *QUICK)
+    templates = sorted(p for p in (work / "templates").iterdir() if p.is_file())
+    assert templates
+    for tpl in templates:
+        rel = f"templates/{tpl.name}"
+        users = dag.using(rel)
+        assert users, f"no job declares {rel} as an input: editing it would not rerender the report"
+        assert smk.rules_of(users) <= {"report"}, (rel, users)
+    tpl = work / "templates" / "report.html.j2"
+    touch(tpl)
+    got = smk.dry_run(work, *QUICK)
+    assert got == dag.with_downstream(dag.using("templates/report.html.j2")), got
+    assert smk.rules_of(got) == {"report"}, got
+
+
+@pytest.mark.parametrize("module, reruns, keeps", [
+    ("training", {"train"}, {"mnist", "bench", "profile"}),
+    ("counting", {"profile"}, {"mnist", "train", "bench"}),
+    ("bench_job", {"bench"}, {"mnist", "train", "profile"}),
+    ("models", {"train", "bench", "profile"}, {"mnist"}),
+    ("data", {"train", "bench"}, {"mnist", "profile"}),
+    ("render", {"report"}, {"mnist", "train", "bench", "profile", "experiment_table"}),
+])
+def test_changing_package_code_reruns_the_jobs_that_use_it(work, module, reruns, keeps):
+    cfg = quick_config(work)
+    path = f"mlalab/{module}.py"
+    dag = smk.Dag(work, *QUICK)
+    users = dag.using(path)
+    # Every job of the named rules uses the module: all runs / all models, not some.
+    for rule in reruns:
+        assert dag.of_rule(rule) <= users, (rule, dag.of_rule(rule) - users)
+    if "train" in reruns:
+        assert {k for k in users if k.startswith("train[")} == smk.jobs("train", "run", run_ids(cfg))
+    touch(work / path)
+    got = smk.dry_run(work, *QUICK)
+    assert got == dag.with_downstream(users), got ^ dag.with_downstream(users)
+    assert not smk.rules_of(got) & keeps, (module, smk.rules_of(got) & keeps)
+
+
+# ---- the declared code inputs are the modules the jobs really import --------------------------------------
+
+def _rule_scripts() -> dict[str, Path]:
+    out = {}
+    for smk_file in sorted((smk.REPO / "workflow" / "rules").glob("*.smk")):
+        text = smk_file.read_text()
+        for m in re.finditer(r"^rule (\w+):(.*?)(?=^rule |\Z)", text, flags=re.M | re.S):
+            s = re.search(r"script:\s*\n?\s*[\"']([^\"']+)[\"']", m.group(2))
+            if s:
+                out[m.group(1)] = (smk_file.parent / s.group(1)).resolve()
+    return out
+
+
+def _mlalab_imports(path: Path, seen: set[Path]) -> set[Path]:
+    """Files of the mlalab package that `path` imports, transitively (function-level imports included)."""
+    pkg = smk.REPO / "mlalab"
+    tree = ast.parse(path.read_text())
+    here = path.parent
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.split(".")[0] == "mlalab"]
+            targets = [smk.REPO.joinpath(*n.split(".")) for n in names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here
+                for _ in range(node.level - 1):
+                    base = base.parent
+                mod = base.joinpath(*node.module.split(".")) if node.module else base
+            elif node.module and node.module.split(".")[0] == "mlalab":
+                mod = smk.REPO.joinpath(*node.module.split("."))
+            else:
+                continue
+            targets = [mod] + [mod / a.name for a in node.names]
+        else:
+            continue
+        for t in targets:
+            for cand in (t.with_suffix(".py"), t / "__init__.py"):
+                if cand.is_file() and pkg in cand.parents:
+                    found.add(cand)
+    for f in found - seen:
+        seen.add(f)
+        found |= _mlalab_imports(f, seen)
+    return found
+
+
+def test_rules_declare_every_package_module_they_import(built):
+    """Snakemake does not see a script's imports; so each rule lists them (pkg()), and this checks the lists."""
+    dag = smk.Dag(built, *QUICK)
+    declared: dict[str, set[str]] = {}
+    for job in dag.jobs.values():
+        declared.setdefault(job["rule"], set()).update(p for p in job["input"] if p.startswith("mlalab/"))
+    problems = {}
+    for rule, script in _rule_scripts().items():
+        if rule not in declared and not any(j["rule"] == rule for j in dag.jobs.values()):
+            continue  # rule not in the quick configuration's DAG
+        imported = {str(p.relative_to(smk.REPO)) for p in _mlalab_imports(script, set())
+                    if p.name != "__init__.py"}
+        missing = imported - declared.get(rule, set())
+        if missing and rule != "mnist":
+            problems[rule] = sorted(missing)
+    assert not problems, f"rules that import package modules they do not declare as inputs: {problems}"
