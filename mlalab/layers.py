@@ -70,6 +70,8 @@ def _param_info(module: nn.Module) -> dict:
     return {
         "weight_shape": _shape(w) if isinstance(w, nn.Parameter) else None,
         "bias_shape": _shape(b) if isinstance(b, nn.Parameter) else None,
+        "weight_bytes": w.numel() * w.element_size() if isinstance(w, nn.Parameter) else 0,
+        "bias_bytes": b.numel() * b.element_size() if isinstance(b, nn.Parameter) else 0,
         "params": sum(p.numel() for p in own),
         "param_bytes": sum(p.numel() * p.element_size() for p in own),
         "param_dtype": str(own[0].dtype).replace("torch.", "") if own else None,
@@ -92,7 +94,7 @@ def layer_table(model: nn.Module, make_inputs: Callable[[int], tuple], batches: 
         module = call["module"]
         info = _param_info(module)
         if id(module) in seen:  # count each module's parameters once
-            info.update(params=0, param_bytes=0, buffer_bytes=0)
+            info.update(params=0, param_bytes=0, buffer_bytes=0, weight_bytes=0, bias_bytes=0)
         seen.add(id(module))
         row = {"index": i, "name": call["name"], "type": type(module).__name__, **info,
                "input_dtype": call["input_dtype"], "output_dtype": call["output_dtype"]}
@@ -107,6 +109,8 @@ def totals(rows: list[dict], batches: list[int]) -> dict:
     total = {"index": len(rows), "name": "total", "type": "",
              "params": sum(r["params"] for r in rows),
              "param_bytes": sum(r["param_bytes"] for r in rows),
+             "weight_bytes": sum(r["weight_bytes"] for r in rows),
+             "bias_bytes": sum(r["bias_bytes"] for r in rows),
              "buffer_bytes": sum(r["buffer_bytes"] for r in rows)}
     for b in batches:
         total[f"act_bytes_b{b}"] = sum(r[f"act_bytes_b{b}"] for r in rows)

@@ -41,8 +41,8 @@ def snakemake(*args, results, timeout=1800, check=True):
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--nolock", "--configfile", "config.quick.yaml",
-           "--config", f"results={results}", f"mnist_dir={SHARED_MNIST}", *args]
+    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--nolock", "--configfile", "config.quick.yaml",
+           "--config", f"results={results}", f"mnist_dir={SHARED_MNIST}"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if check and out.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}")

@@ -71,7 +71,7 @@ def test_experiment_table_marks_failed_rows_and_averages_seeds():
     rows = [{"experiment": "e", "label": "a", "run": f"a{s}", "model": "m", "batch_size": 2, "seed": s}
             for s in (0, 1)]
     rows.append({"experiment": "e", "label": "b", "run": "b0", "model": "m", "batch_size": 2, "seed": 0})
-    env = {"device": "cpu", "device_name": "x", "threads": 1}
+    env = {"device": "cpu", "device_name": "x", "threads": 1, "method": "perf_counter"}
 
     def ok_metrics(acc, t):
         return {"status": "ok", "accuracy": acc, "train_time_s": t, "train_time_per_epoch_s": t, "test_loss": 1.0}

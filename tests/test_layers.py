@@ -12,6 +12,7 @@ def test_cnn_layer_bytes_by_hand():
     conv1 = by_name["conv1"]
     assert conv1["weight_shape"] == [32, 1, 3, 3] and conv1["bias_shape"] == [32]
     assert conv1["param_bytes"] == (32 * 9 + 32) * 4
+    assert conv1["weight_bytes"] == 32 * 9 * 4 and conv1["bias_bytes"] == 32 * 4
     assert conv1["output_shape_b64"] == [64, 32, 28, 28]
     assert conv1["act_bytes_b64"] == 64 * 32 * 28 * 28 * 4
     # pooling halves each side: this is why the FC layer sees 64 x 7 x 7 = 3136 inputs
