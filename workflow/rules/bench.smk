@@ -15,5 +15,7 @@ rule bench:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/bench/{{run}}.log",
+    benchmark:
+        f"{R}/benchmarks/bench/{{run}}.tsv"
     script:
         "../../scripts/bench.py"

@@ -8,5 +8,7 @@ rule mnist:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/mnist.log",
+    benchmark:
+        f"{R}/benchmarks/mnist/mnist.tsv"
     script:
         "../../scripts/fetch_mnist.py"

@@ -12,5 +12,7 @@ rule profile:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/profile/{{model}}.log",
+    benchmark:
+        f"{R}/benchmarks/profile/{{model}}.tsv"
     script:
         "../../scripts/profile.py"

@@ -7,14 +7,18 @@ rule experiment_table:
         layers=lambda wc: sorted({f"{R}/models/{r.model}/layers.csv" for r in LAB.rows_of(wc.experiment)}),
         code=pkg("tables", "noise", "timing", "io"),
     output:
-        table=f"{R}/tables/{{experiment}}.csv",
-        layers=f"{R}/tables/{{experiment}}_layers.csv",
+        table=report(f"{R}/tables/{{experiment}}.csv", caption="../report/experiment_table.rst",
+                     category="Tables", subcategory="Parts 1 and 2"),
+        layers=report(f"{R}/tables/{{experiment}}_layers.csv", caption="../report/layers_table.rst",
+                      category="Tables", subcategory="Parts 1 and 2"),
     params:
         rows=lambda wc: [vars(r) for r in LAB.rows_of(wc.experiment)],
     conda:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/tables/{{experiment}}.log",
+    benchmark:
+        f"{R}/benchmarks/experiment_table/{{experiment}}.tsv"
     script:
         "../../scripts/experiment_table.py"
 

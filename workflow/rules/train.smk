@@ -15,5 +15,7 @@ rule train:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/train/{{run}}.log",
+    benchmark:
+        f"{R}/benchmarks/train/{{run}}.tsv"
     script:
         "../../scripts/train.py"
