@@ -10,6 +10,8 @@ rule onnx_mnist:
         f"{R}/models/{{model}}/model.onnx",
     params:
         spec=lambda wc: LAB.models[wc.model],
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/onnx/{{model}}.log",
     benchmark:
@@ -30,6 +32,8 @@ rule onnx_part3:
         net=lambda wc: wc.net,
         image_size=lambda wc: config["part3"]["resnet18"].get("image_size", 224),
         seq_len=lambda wc: config["part3"]["bert"].get("seq_len", 128),
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/onnx/{{net}}.log",
     benchmark:

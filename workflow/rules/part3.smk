@@ -25,6 +25,8 @@ rule part3_resnet18_latency:
         timing=P3_TIMING,
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/resnet18_latency/{{precision}}-bs{{batch}}.log",
     script:
@@ -44,6 +46,8 @@ rule part3_resnet18_q1:
         repeats=lambda wc: P3["resnet18"].get("q1_repeats", 5),
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/resnet18_q1.log",
     script:
@@ -58,6 +62,8 @@ rule part3_resnet18_counts:
         f"{P3R}/resnet18/counts.json",
     params:
         image_size=lambda wc: P3["resnet18"]["image_size"],
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/resnet18_counts.log",
     script:
@@ -76,6 +82,8 @@ rule part3_resnet18_memory:
         batch_size=lambda wc: int(wc.batch),
         image_size=lambda wc: P3["resnet18"]["image_size"],
         device=config["device"],
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/resnet18_memory/bs{{batch}}.log",
     script:
@@ -99,6 +107,8 @@ rule part3_bert_latency:
         timing=P3_TIMING,
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/bert_latency/{{precision}}-bs{{batch}}.log",
     script:
@@ -113,6 +123,8 @@ rule part3_bert_counts:
         f"{P3R}/bert/counts.json",
     params:
         seq_len=lambda wc: P3["bert"]["seq_len"],
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/bert_counts.log",
     script:
@@ -129,6 +141,8 @@ rule part3_bert_gemms:
         batch_size=lambda wc: P3["bert"].get("gemm_batch_size", 1),
         seq_len=lambda wc: P3["bert"]["seq_len"],
         block=0,
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/bert_gemms.log",
     script:
@@ -146,6 +160,8 @@ rule part3_table:
         table="|".join(P3_TABLE_NAMES),
     params:
         table=lambda wc: wc.table,
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/part3/tables/{{table}}.log",
     script:

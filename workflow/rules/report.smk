@@ -42,6 +42,8 @@ rule report_plots:
         part3={k: v for k, v in P3_TABLES.items() if k in ("part3_resnet18_latency", "part3_bert_latency")},
         plots=PLOTS,
         batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/report/plots.log",
     benchmark:
@@ -59,6 +61,8 @@ rule diagram:
         report(f"{R}/models/{{model}}/diagram.svg", caption="../report/diagram.rst", category="Model graphs"),
     params:
         title=lambda wc: wc.model,
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/report/diagram/{{model}}.log",
     script:
@@ -85,6 +89,8 @@ rule report:
         diagrams=DIAGRAMS,
         onnx={**ONNX_MNIST, **ONNX_PART3},
         benchmarks=f"{R}/benchmarks",
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/report/report.log",
     script:
