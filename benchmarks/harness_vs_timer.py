@@ -3,8 +3,8 @@
 For ResNet18 and BERT-base (random weights, built as Part 3 builds them), at each batch size, in one run:
 the pipeline's latency (mlalab.part3.bench.batch_latency -> mlalab.timing.latency: median of `repeats`
 perf_counter-timed calls after `warmup`) against torch.utils.benchmark.Timer(...).blocked_autorange()
-(median over blocks, with the same thread count). The two alternate for `rounds` rounds, so a drift in
-machine load hits both; the figures are the medians over rounds. Prints a Markdown table; --out writes JSON.
+(median over blocks, with the same thread count). The two alternate for `rounds` rounds (which goes first
+alternates too), so a drift in machine load hits both; the figures are the medians over rounds. Prints a Markdown table; --out writes JSON.
 
     python benchmarks/harness_vs_timer.py --threads 2 --out results/benchmarks/harness_vs_timer.json
 
@@ -70,9 +70,13 @@ def main(argv=None) -> int:
     for name, bs, model, x in cases(args):
         model, x = model.to(device).eval(), x.to(device)
         h_rounds, t_rounds = [], []
-        for _ in range(args.rounds):
-            h_rounds.append(batch_latency(model, x, device, args.warmup, args.repeats))
-            t_rounds.append(timer_median(model, x, threads, args.min_run_time))
+        for i in range(args.rounds):  # alternate which tool goes first, so neither always runs warmer
+            if i % 2 == 0:
+                h_rounds.append(batch_latency(model, x, device, args.warmup, args.repeats))
+                t_rounds.append(timer_median(model, x, threads, args.min_run_time))
+            else:
+                t_rounds.append(timer_median(model, x, threads, args.min_run_time))
+                h_rounds.append(batch_latency(model, x, device, args.warmup, args.repeats))
         h = statistics.median(r["median_s"] for r in h_rounds)
         t = statistics.median(r["median_s"] for r in t_rounds)
         row = {"model": name, "batch_size": bs, "device": device.type, "threads": threads,

@@ -358,8 +358,10 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
     markers = "osD^vP*Xh<>"
     for i, (model, g) in enumerate(frame.groupby("model", sort=False)):
         g = g.sort_values("batch_size")
+        label = g["label"].iloc[0] if "label" in g else None
+        name = f"{model} ({label})" if isinstance(label, str) and label and label != model else str(model)
         line = ax.plot(g["arithmetic_intensity_flop_per_byte"], g["achieved_gflops"], marker=markers[i % len(markers)],
-                       ls=":", label=str(model))[0]
+                       ls=":", label=name)[0]
         for _, r in g.iterrows():
             ax.annotate(f"{int(r.batch_size)}", (r.arithmetic_intensity_flop_per_byte, r.achieved_gflops),
                         textcoords="offset points", xytext=(4, 4), fontsize=7, color=line.get_color())
