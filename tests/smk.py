@@ -186,6 +186,9 @@ def built_fixture():
 
     @pytest.fixture(scope="session")
     def built(tmp_path_factory) -> Path:
+        reuse = os.environ.get("MLALAB_TEST_BUILT")   # developer shortcut: a workdir built by this fixture
+        if reuse and "work" not in _BUILD:
+            _BUILD["work"] = Path(reuse)
         if "work" not in _BUILD:
             mnist = mnist_dir()
             work = copy_pipeline(tmp_path_factory.mktemp("quick-build") / "work")
