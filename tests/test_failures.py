@@ -189,7 +189,7 @@ def test_sigkill_during_training_loses_nothing_and_only_that_job_is_redone(built
     got = smk.dry_run(work, *QUICK, "--rerun-incomplete")
     assert f"train[run={run_id}]" in got
     assert got == dag.with_downstream({f"train[run={run_id}]"}), got
-    run = smk.snakemake(work, "--cores", "2", *QUICK, "--rerun-incomplete", timeout=1800).check()
+    smk.snakemake(work, "--cores", "2", *QUICK, "--rerun-incomplete", timeout=1800).check()
     after = json.loads(metrics.read_text())
     assert after["status"] == "ok"
     assert smk.dry_run(work, *QUICK) == set()
