@@ -30,6 +30,15 @@ class JobLog:
 
 def failure_reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, MemoryError) or "out of memory" in text.lower():
+    # CUDA: torch.OutOfMemoryError "CUDA out of memory"; CPU: RuntimeError "DefaultCPUAllocator: can't allocate
+    # memory ... (Cannot allocate memory)" -- both are out of memory, recorded as such.
+    oom_words = ("out of memory", "can't allocate memory", "cannot allocate memory")
+    if isinstance(exc, (MemoryError, torch_oom())) or any(w in text.lower() for w in oom_words):
         return f"out of memory: {type(exc).__name__}: {text}"[:300]
     return f"{type(exc).__name__}: {text}"[:300]
+
+
+def torch_oom() -> tuple[type, ...]:
+    """torch.OutOfMemoryError where torch is already imported (this module does not import torch itself)."""
+    torch = sys.modules.get("torch")
+    return (torch.OutOfMemoryError,) if torch is not None and hasattr(torch, "OutOfMemoryError") else ()
