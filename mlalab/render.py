@@ -208,7 +208,17 @@ def column_unit(column: str) -> str:
 
 
 def f_col(value, column: str) -> str:
+    if isinstance(value, str) and not _is_number(value):
+        return value  # a label in a numeric-looking column (e.g. which MAC column was used)
     return fmt(value, column_unit(column))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 # ---- the environment ---------------------------------------------------------------------------------
