@@ -189,6 +189,8 @@ def built_fixture():
         reuse = os.environ.get("MLALAB_TEST_BUILT")   # developer shortcut: a workdir built by this fixture
         if reuse and "work" not in _BUILD:
             _BUILD["work"] = Path(reuse)
+        if "error" in _BUILD:               # built once per session, failed: do not build again per module
+            pytest.fail(f"the quick build failed earlier in this session: {_BUILD['error']}")
         if "work" not in _BUILD:
             mnist = mnist_dir()
             work = copy_pipeline(tmp_path_factory.mktemp("quick-build") / "work")
@@ -198,6 +200,8 @@ def built_fixture():
             write_yaml(work / "config.quick.yaml", cfg)
             run = snakemake(work, "--cores", str(min(2, os.cpu_count() or 1)), *QUICK, timeout=3600)
             (work / "build.log").write_text(run.out)
+            if run.returncode != 0:
+                _BUILD["error"] = f"rc {run.returncode}, log {work / 'build.log'}"
             run.check()
             print(f"quick build: {run.seconds:.0f}s")
             _BUILD["work"] = work
