@@ -325,8 +325,11 @@ def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
         facts["per_item"] = trend(per, "batch_size", "_per", lo="_plo" if lo else None, hi="_phi" if hi else None,
                                   quantity=f"{quantity} time per input", unit="ms", xname="batch size")
     if thr:
-        facts["throughput"] = trend(t, "batch_size", thr, quantity=f"{quantity} throughput", unit="per_s",
-                                    xname="batch size", higher_is_better=True, best_word="highest throughput")
+        tlo = _col(t, "throughput_p10_per_s", "throughput_per_s_p10")
+        thi = _col(t, "throughput_p90_per_s", "throughput_per_s_p90")
+        facts["throughput"] = trend(t, "batch_size", thr, lo=tlo, hi=thi, quantity=f"{quantity} throughput",
+                                    unit="per_s", xname="batch size", higher_is_better=True,
+                                    best_word="highest throughput")
     return {k: v for k, v in facts.items() if v}
 
 
@@ -341,7 +344,7 @@ def part3_facts(part3: dict) -> dict:
         facts["q1"] = {"images": int(_f(r.get("images"))), "one_at_a_time": a["y"], "one_batch": b["y"],
                        "faster": "batch" if b["y"] < a["y"] else "one at a time",
                        "ratio": max(a["y"], b["y"]) / min(a["y"], b["y"]) if min(a["y"], b["y"]) > 0 else math.nan,
-                       "saved": abs(a["y"] - b["y"]), "repeats": r.get("repeats"),
+                       "saved": abs(a["y"] - b["y"]), "repeats": r.get("repeats"), "image_size": r.get("image_size"),
                        "within_spread": _verdict(a, b, "p10p90")}
     mem = part3.get("resnet18_memory")
     if mem is not None and len(mem):
@@ -360,6 +363,156 @@ def part3_facts(part3: dict) -> dict:
     return facts
 
 
+def _dtype_map(value) -> str:
+    """'Conv2d=torch.float32;quantized.Linear=torch.qint8' -> 'Conv2d float32, quantized.Linear qint8'."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    parts = []
+    for item in text.split(";"):
+        layer, _, dtypes = item.partition("=")
+        if layer.strip():
+            parts.append(f"{layer.strip()} {dtypes.replace('torch.', '').strip()}".strip())
+    return ", ".join(parts)
+
+
+def peak_facts(peak: pd.DataFrame | None) -> dict:
+    """The machine's ceilings: best repeat of the largest matmul per dtype (the roofline's roof), and the copy
+    bandwidth; with each the median (p10-p90) of the same size, the size and the repeats."""
+    if peak is None or not len(peak) or "measure" not in peak.columns:
+        return {}
+    out = {"ceilings": []}
+    for (measure, dtype), g in peak.groupby(["measure", "dtype"], sort=False):
+        unit = "GFLOP/s" if measure == "matmul" else "GB/s"
+        col = "gflops" if measure == "matmul" else "gbs"
+        best_col = f"{col}_best" if f"{col}_best" in g.columns else col
+        if g[best_col].isna().all():
+            continue
+        r = g.loc[g[best_col].idxmax()]
+        item = {"measure": str(measure), "dtype": str(dtype), "unit": unit, "best": _f(r[best_col]),
+                "median": _f(r.get(col)), "size": _f(r.get("size")), "repeats": r.get("repeats")}
+        if measure == "matmul":
+            item["lo"], item["hi"] = _f(r.get("gflops_p10")), _f(r.get("gflops_p90"))
+        else:  # bandwidth from the copy's timing spread: bytes / time (p90 time -> low bandwidth)
+            b = _f(r.get("bytes"))
+            item["lo"] = b / _f(r.get("p90_s")) / 1e9 if b and _isnum(r.get("p90_s")) else math.nan
+            item["hi"] = b / _f(r.get("p10_s")) / 1e9 if b and _isnum(r.get("p10_s")) else math.nan
+        out["ceilings"].append(item)
+    first = peak.iloc[0]
+    name = first.get("device_name")
+    out["device"] = str(first.get("device", "")) + (f" ({name})" if isinstance(name, str) and name else "")
+    out["threads"] = first.get("threads")
+    return out
+
+
+def roofline_rows(roof: pd.DataFrame) -> list[dict]:
+    """One row per distinct measurement (model x batch): experiments that reuse the same timing (e.g. the
+    256x3 MLP at batch 64 in Part 1A and 1B) are listed together instead of repeated."""
+    rows: dict = {}
+    for _, r in roof.iterrows():
+        key = (str(r.get("model")), _f(r.get("batch_size")))
+        if key in rows:
+            exp = str(r.get("experiment"))
+            if exp not in rows[key]["experiments"]:
+                rows[key]["experiments"].append(exp)
+            continue
+        d = r.to_dict()
+        d["experiments"] = [str(r.get("experiment"))]
+        rows[key] = d
+    return list(rows.values())
+
+
+def roofline_facts(roof: pd.DataFrame | None) -> dict:
+    """Per model with more than one timed batch: % of the fp32 peak at its smallest and largest batch, the
+    gain in GFLOP/s, and whether the two are apart beyond the p10-p90 spread. Same reading as
+    mlalab.roofline.roofline_sentences: a >= 2x gain means the small batch was latency-bound (a fixed cost
+    per call), a gain below 1.1x means batching does not help."""
+    if roof is None or not len(roof) or "achieved_gflops" not in roof.columns:
+        return {}
+    rows = roofline_rows(roof)
+    t = pd.DataFrame(rows)
+    models = []
+    for model, g in t.groupby("model", sort=False):
+        g = g.sort_values("batch_size", kind="stable")
+        if len(g) < 2:
+            continue
+        lo, hi = g.iloc[0], g.iloc[-1]
+        a = {"y": _f(lo.achieved_gflops), "lo": _f(lo.get("achieved_gflops_p10")), "hi": _f(lo.get("achieved_gflops_p90"))}
+        b = {"y": _f(hi.achieved_gflops), "lo": _f(hi.get("achieved_gflops_p10")), "hi": _f(hi.get("achieved_gflops_p90"))}
+        gain = b["y"] / a["y"] if a["y"] else math.nan
+        models.append({
+            "model": str(model), "label": str(lo.get("label", "")),
+            "small": {"batch": int(lo.batch_size), "gflops": a["y"], "pct": _f(lo.pct_of_peak_fp32),
+                      "bound": lo.get("bound")},
+            "large": {"batch": int(hi.batch_size), "gflops": b["y"], "pct": _f(hi.pct_of_peak_fp32),
+                      "bound": hi.get("bound")},
+            "gain": gain,
+            "reading": ("latency-bound" if gain >= 2 else "little" if gain > 1.1 else
+                        "none" if gain >= 1 / 1.1 else "worse"),
+            "within_spread": _verdict(a, b, "p10p90"),
+        })
+    best = t.loc[t["pct_of_peak_fp32"].astype(float).idxmax()]
+    over = t[t["pct_of_peak_fp32"].astype(float) > 100]
+    bounds = t["bound"].astype(str).value_counts().to_dict() if "bound" in t else {}
+    return {
+        "rows": rows, "models": models,
+        "peak": _f(t["peak_fp32_gflops"].iloc[0]), "ridge": _f(t["ridge_flop_per_byte"].iloc[0]),
+        "best": {"model": str(best.model), "label": str(best.get("label", "")), "batch": int(best.batch_size),
+                 "pct": _f(best.pct_of_peak_fp32), "gflops": _f(best.achieved_gflops)},
+        "median_pct": float(t["pct_of_peak_fp32"].astype(float).median()),
+        "n": len(t), "below_10pct": int((t["pct_of_peak_fp32"].astype(float) < 10).sum()),
+        "over_peak": [{"model": str(r.model), "batch": int(r.batch_size), "pct": _f(r.pct_of_peak_fp32)}
+                      for _, r in over.iterrows()],
+        "n_memory": int(bounds.get("memory", 0)), "n_compute": int(bounds.get("compute", 0)),
+    }
+
+
+def precision_facts(prec: pd.DataFrame | None) -> dict:
+    """Per model and non-fp32 mode, at the model's largest batch: size, throughput and accuracy against fp32.
+    Latency is 'faster'/'slower' only when the p10-p90 intervals do not overlap, else 'same' (timing noise)."""
+    if prec is None or not len(prec) or "mode" not in prec.columns:
+        return {}
+    ok = ok_rows(prec)
+    rows = []
+    for _, r in ok.iterrows():
+        d = r.to_dict()
+        d["weights_text"] = _dtype_map(r.get("weight_dtypes"))
+        rows.append(d)
+    compare = []
+    for model, g in ok.groupby("model", sort=False):
+        bs = g["batch_size"].max()
+        at = g[g["batch_size"] == bs]
+        ref = at[at["mode"].astype(str) == "fp32"]
+        if not len(ref):
+            continue
+        ref = ref.iloc[0]
+        for _, r in at.iterrows():
+            if str(r["mode"]) == "fp32":
+                continue
+            a = {"y": _f(r.latency_median_s), "lo": _f(r.get("latency_p10_s")), "hi": _f(r.get("latency_p90_s"))}
+            b = {"y": _f(ref.latency_median_s), "lo": _f(ref.get("latency_p10_s")), "hi": _f(ref.get("latency_p90_s"))}
+            within = _verdict(a, b, "p10p90")
+            speed = _f(r.throughput_per_s) / _f(ref.throughput_per_s) if _f(ref.throughput_per_s) else math.nan
+            acc, ref_acc = _f(r.get("accuracy")), _f(ref.get("accuracy"))
+            compare.append({
+                "model": str(model), "mode": str(r["mode"]), "batch": int(bs),
+                "bytes": _f(r.state_dict_bytes), "ref_bytes": _f(ref.state_dict_bytes),
+                "size_ratio": _f(r.state_dict_bytes) / _f(ref.state_dict_bytes) if _f(ref.state_dict_bytes) else math.nan,
+                "latency": a["y"], "ref_latency": b["y"], "speed": speed,
+                "timing": "same" if within else ("faster" if a["y"] < b["y"] else "slower"),
+                "within_spread": within, "repeats": r.get("latency_repeats"),
+                "accuracy": acc, "ref_accuracy": ref_acc,
+                "acc_diff": acc - ref_acc if _isnum(acc) and _isnum(ref_acc) else math.nan,
+                "agreement": _f(r.get("agreement_with_fp32")), "rel_error": _f(r.get("rel_error_vs_fp32")),
+                "weights_text": _dtype_map(r.get("weight_dtypes")),
+                "quantized_layers": _f(r.get("quantized_layers")),
+            })
+    def ints(col, frame):
+        return sorted({int(v) for v in frame[col].dropna()}) if col in frame.columns else []
+    with_acc = ok[ok["accuracy"].notna()] if "accuracy" in ok.columns else ok.iloc[0:0]
+    return {"rows": rows, "compare": compare, "repeats": ints("latency_repeats", ok),
+            "test_samples": ints("test_samples", with_acc)}
+
+
 def efficiency_facts(tables: dict) -> dict:
-    """Issue 6's tables are rendered as they come; nothing to compare here beyond presence."""
-    return {k: (v is not None) for k, v in tables.items()}
+    """Issue 6: the measured ceilings, the roofline summary per model and the precision comparisons."""
+    return {"peak": peak_facts(tables.get("peak")), "roofline": roofline_facts(tables.get("roofline")),
+            "precision": precision_facts(tables.get("precision"))}

@@ -169,3 +169,62 @@ def finite(x) -> bool:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+def precision_figure(frame: pd.DataFrame | None, path) -> None:
+    """Precision study, one panel each: model size (log scale, so the small MNIST models show), throughput at
+    each model's largest batch (log, with p10-p90 of the latency as error bars), and accuracy (BERT, with
+    random weights: % of argmax predictions equal to fp32's)."""
+    import numpy as np
+
+    if not _usable(frame, "model", "mode", "batch_size", "state_dict_bytes", "throughput_per_s"):
+        _empty(path, "no precision study in this run")
+        return
+    ok = ok_rows(frame)
+    models = list(dict.fromkeys(ok["model"]))
+    modes = list(dict.fromkeys(ok["mode"]))
+    fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.3))
+    width = 0.8 / max(1, len(modes))
+    xs = np.arange(len(models))
+    for j, mode in enumerate(modes):
+        size, thr, err, acc = [], [], [[], []], []
+        for m in models:
+            g = ok[(ok["model"] == m) & (ok["mode"] == mode)]
+            big = g[g["batch_size"] == g["batch_size"].max()] if len(g) else g
+            size.append(g["state_dict_bytes"].iloc[0] / 2**20 if len(g) else np.nan)
+            if len(big):
+                r = big.iloc[0]
+                t = float(r["throughput_per_s"])
+                thr.append(t)
+                bs = float(r["batch_size"])
+                lo = bs / float(r["latency_p90_s"]) if "latency_p90_s" in r and pd.notna(r["latency_p90_s"]) else t
+                hi = bs / float(r["latency_p10_s"]) if "latency_p10_s" in r and pd.notna(r["latency_p10_s"]) else t
+                err[0].append(max(0.0, t - lo))
+                err[1].append(max(0.0, hi - t))
+            else:
+                thr.append(np.nan)
+                err[0].append(0.0)
+                err[1].append(0.0)
+            a = g["accuracy"].iloc[0] if len(g) and "accuracy" in g else np.nan
+            if pd.isna(a) and len(g) and "agreement_with_fp32" in g:
+                a = g["agreement_with_fp32"].iloc[0]
+            acc.append(100 * a if pd.notna(a) else np.nan)
+        pos = xs + (j - (len(modes) - 1) / 2) * width
+        axes[0].bar(pos, size, width, label=mode)
+        axes[1].bar(pos, thr, width, yerr=err, capsize=2, label=mode)
+        axes[2].bar(pos, acc, width, label=mode)
+    bss = {m: int(ok[ok["model"] == m]["batch_size"].max()) for m in models}
+    titles = ("model size (MiB, state_dict)", "throughput, largest batch (inputs/s)",
+              "accuracy % (bert-base: % equal to fp32)")
+    for ax, title in zip(axes, titles):
+        labels = [f"{m}\nbatch {bss[m]}" if ax is axes[1] else m for m in models]
+        ax.set_xticks(xs, labels, fontsize=7, rotation=20, ha="right")
+        ax.set_title(title, fontsize=8.5)
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.grid(False, axis="x")
+    axes[0].set_yscale("log")
+    axes[1].set_yscale("log")
+    axes[2].set_ylim(0, 100)
+    axes[0].legend(fontsize=8, title="mode", title_fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)

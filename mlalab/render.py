@@ -208,9 +208,10 @@ def column_unit(column: str) -> str:
 
 
 def f_col(value, column: str) -> str:
-    if isinstance(value, str) and not _is_number(value):
+    unit = column_unit(column)
+    if isinstance(value, str) and not _is_number(value) and unit not in ("shape", "dtype"):
         return value  # a label in a numeric-looking column (e.g. which MAC column was used)
-    return fmt(value, column_unit(column))
+    return fmt(value, unit)
 
 
 def _is_number(text: str) -> bool:

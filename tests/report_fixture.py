@@ -20,6 +20,9 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
         tables[f"{name}_layers"] = tables_dir / f"{name}_layers.csv"
     for path in sorted(tables_dir.glob("part3_*.csv")):
         tables[path.stem] = path
+    for name in ("peak", "roofline", "precision"):  # issue 6 (copied from a quick run)
+        if (tables_dir / f"{name}.csv").exists():
+            tables[name] = tables_dir / f"{name}.csv"
     frames = {k: render.read_table(v) for k, v in tables.items()}
     fig = out / "figures"
     fig.mkdir(parents=True, exist_ok=True)
@@ -33,6 +36,9 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
         series["ResNet18"] = frames["part3_resnet18_latency"]
     plots.latency_throughput_vs_batch(series, figures["latency_throughput_vs_batch"])
     plots.accuracy_vs_params({n: frames[n] for n in config["experiments"]}, figures["accuracy_vs_params"])
+    if frames.get("precision") is not None:
+        figures["precision_summary"] = fig / "precision_summary.svg"
+        plots.precision_figure(frames["precision"], figures["precision_summary"])
     diagrams, onnx = {}, {}
     for name in config["experiments"]:
         figures[f"{name}_layers"] = fig / f"{name}_layers.svg"

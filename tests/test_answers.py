@@ -50,9 +50,9 @@ def test_train_time_sentence_numbers_and_best():
 def test_within_spread_is_said():
     t = batch_table(acc=(0.9000, 0.9005, 0.9010), std=0.01)
     s = render_answer(answers.batch_facts(t)["accuracy"])
-    assert "increases" in s and "within the measured spread" in s
+    assert "increases" in s and "not distinguishable from seed noise" in s
     t = batch_table(acc=(0.80, 0.85, 0.90), std=0.001)
-    assert "within the measured spread" not in render_answer(answers.batch_facts(t)["accuracy"])
+    assert "not distinguishable from seed noise" not in render_answer(answers.batch_facts(t)["accuracy"])
 
 
 def test_single_seed_says_no_spread():
@@ -114,3 +114,94 @@ def test_validation_gap_direction():
     rows = answers.validation_rows(tables, {"experiments": {"e": {}}})
     assert rows[0]["thop_above"] and not rows[0]["agree"]
     assert rows[1]["agree"]
+
+
+# ---- issue 6: roofline and precision summaries ------------------------------------------------------------
+
+def roofline_table(gflops=(2.0, 40.0), spread=0.05):
+    return pd.DataFrame({
+        "experiment": "part1a", "label": "256x3", "model": "mlp-h256x3", "batch_size": [1, 128],
+        "achieved_gflops": gflops, "achieved_gflops_p10": [g * (1 - spread) for g in gflops],
+        "achieved_gflops_p90": [g * (1 + spread) for g in gflops], "peak_fp32_gflops": 80.0,
+        "pct_of_peak_fp32": [100 * g / 80.0 for g in gflops], "arithmetic_intensity_flop_per_byte": [0.5, 30.0],
+        "ridge_flop_per_byte": 5.0, "bound": ["memory", "compute"],
+    })
+
+
+def test_roofline_summary_follows_the_data():
+    f = answers.roofline_facts(roofline_table())["models"][0]
+    s = render_answer(f, "roofline_model")
+    assert "2.50 % of peak at batch 1" in s and "50.00 % at batch 128" in s and "20.0× the work per second" in s
+    assert "latency-bound" in s and "noise" not in s
+    r = answers.roofline_facts(roofline_table(gflops=(40.0, 2.0)))["models"][0]
+    rs = render_answer(r, "roofline_model")
+    assert "20.0× less work per second" in rs and "latency-bound" not in rs and "slower per FLOP" in rs
+
+
+def test_roofline_within_timing_noise():
+    f = answers.roofline_facts(roofline_table(gflops=(10.0, 11.0), spread=0.3))["models"][0]
+    assert f["within_spread"] is True
+    assert "not distinguishable from timing noise" in render_answer(f, "roofline_model")
+
+
+def test_roofline_rows_merge_shared_measurements():
+    t = pd.concat([roofline_table(), roofline_table().assign(experiment="part1b")]).reset_index(drop=True)
+    rows = answers.roofline_facts(t)["rows"]
+    assert len(rows) == 2 and rows[0]["experiments"] == ["part1a", "part1b"]
+
+
+def precision_table(int8_latency=0.002, fp32_latency=0.010, int8_acc=0.95):
+    lat = {"fp32": fp32_latency, "int8": int8_latency}
+    return pd.DataFrame([{
+        "model": "mlp", "mode": m, "batch_size": 64, "latency_median_s": lat[m], "latency_p10_s": lat[m] * 0.95,
+        "latency_p90_s": lat[m] * 1.05, "latency_repeats": 5, "throughput_per_s": 64 / lat[m],
+        "state_dict_bytes": 4000 if m == "fp32" else 1000, "accuracy": 0.97 if m == "fp32" else int8_acc,
+        "test_samples": 1000, "agreement_with_fp32": 1.0 if m == "fp32" else 0.98, "rel_error_vs_fp32": 0.0,
+        "input_dtype": "torch.float32", "output_dtype": "torch.float32",
+        "weight_dtypes": "Linear=torch.float32" if m == "fp32" else "quantized.Linear=torch.qint8", "status": "ok",
+    } for m in ("fp32", "int8")])
+
+
+def test_precision_sentence_follows_the_data():
+    c = answers.precision_facts(precision_table())["compare"][0]
+    s = render_answer(c, "precision_compare")
+    assert "mlp, int8" in s and "0.250× the size of fp32" in s and "5.00× faster" in s
+    assert "down 2.00 points" in s and "quantized.Linear qint8" == c["weights_text"]
+    r = answers.precision_facts(precision_table(int8_latency=0.010, fp32_latency=0.002, int8_acc=0.99))["compare"][0]
+    rs = render_answer(r, "precision_compare")
+    assert "5.00× slower" in rs and "faster" not in rs and "up 2.00 points" in rs
+
+
+def test_precision_same_latency_is_noise():
+    c = answers.precision_facts(precision_table(int8_latency=0.0101))["compare"][0]
+    assert c["timing"] == "same"
+    assert "not distinguishable from timing noise" in render_answer(c, "precision_compare")
+
+
+def test_two_seeds_overlapping_is_seed_noise():
+    t = batch_table(train=(50.0, 49.9, 49.8)).assign(n_seeds=2, train_time_s_std=1.0)
+    s = render_answer(answers.batch_facts(t)["train_time"])
+    assert "not distinguishable from seed noise" in s and "over 2 seeds" in s
+    t = batch_table().assign(n_seeds=2)
+    assert "larger than the spread over 2 seeds" in render_answer(answers.batch_facts(t)["train_time"])
+
+
+def test_part3_q1_answer_follows_the_data():
+    from mlalab import render
+
+    def q1(a, b):
+        return pd.DataFrame([{"images": 8, "image_size": 64, "one_at_a_time_s": a, "one_at_a_time_p10_s": a * 0.9,
+                              "one_at_a_time_p90_s": a * 1.1, "one_batch_s": b, "one_batch_p10_s": b * 0.9,
+                              "one_batch_p90_s": b * 1.1, "repeats": 3}])
+    env = render.environment()
+    tpl = env.from_string("{% include 'part3.html.j2' %}")
+    base = {"figures": {}, "onnx": {}, "part3": {"resnet18_q1": [{}]}}
+
+    def answer(a, b):
+        facts = answers.part3_facts({"resnet18_q1": q1(a, b)})
+        html = tpl.render(**base, part3_facts=facts)
+        return html[html.index('<p class="answer">'):].split("</p>")[0]
+    yes, no = answer(1.8, 0.55), answer(0.55, 1.8)
+    assert "Yes" in yes and "batching is 3.27× faster" in yes and "550 ms as one batch" in yes
+    assert "No" in no and "one at a time is 3.27× faster" in no
+    assert "Not measurably" in answer(1.0, 0.98)

@@ -95,3 +95,26 @@ def test_pdf_text_has_key_numbers(rendered):
                    render.f_secs(t["train_time_s_mean"].iloc[0]), render.f_pct(t["accuracy_mean"].iloc[0]),
                    render.f_si(t["params_total"].iloc[0])]:
         assert needle in text, needle
+
+
+def test_efficiency_section_is_compact(rendered):
+    html = rendered["html"]
+    section = html[html.index('id="efficiency"'):html.index('id="summary-figures"')]
+    for table_id in ("peak-table", "roofline-table", "precision-table"):
+        assert f'id="{table_id}"' in section
+    roof = rendered["frames"]["roofline"]
+    head = section[section.index('id="roofline-table"'):]
+    head = head[:head.index("</thead>")]
+    assert head.count("<th>") == 7 and "macs source" not in head  # the chosen columns, not every CSV column
+    # one summary bullet per model with several batches, not one paragraph per row
+    assert section.count("</span> of peak at batch") == sum(1 for _, g in roof.groupby("model") if g["batch_size"].nunique() > 1)
+    assert render.f_num(roof["peak_fp32_gflops"].iloc[0]) in section
+    assert "not distinguishable from timing noise" in section or "outside the p10–p90 spread" in section
+
+
+def test_appendix_has_compact_config(rendered):
+    html = rendered["html"]
+    appendix = html[html.index('id="appendix"'):]
+    assert "<pre" not in appendix and "config.yaml" in appendix and "Wall time per rule" in appendix
+    for name in rendered["config"]["experiments"]:
+        assert f"<td>{name}</td>" in appendix

@@ -19,6 +19,7 @@ PLOTS = {
     "latency_throughput_vs_batch": f"{FIG}/latency_throughput_vs_batch.svg",
     "accuracy_vs_params": f"{FIG}/accuracy_vs_params.svg",
     **{f"{name}_layers": f"{FIG}/{name}_layers.svg" for name in config["experiments"]},
+    **({"precision_summary": f"{FIG}/precision_summary.svg"} if config.get("precision") else {}),
 }
 DIAGRAMS = {m: f"{R}/models/{m}/diagram.svg" for m in LAB.models}
 
@@ -28,6 +29,7 @@ rule report_plots:
     input:
         tables=list(MNIST_TABLES.values()) + list(MNIST_LAYER_TABLES.values()),
         part3=[P3_TABLES[t] for t in ("part3_resnet18_latency", "part3_bert_latency") if t in P3_TABLES],
+        precision=[EFFICIENCY_TABLES[t] for t in ("precision",) if t in EFFICIENCY_TABLES],
         code=pkg("plots", "answers", "noise", "render", "io"),
     output:
         training=report(PLOTS["training_time_vs_batch"], caption="../report/training_time.rst", category="Figures"),
@@ -35,11 +37,13 @@ rule report_plots:
         accuracy=report(PLOTS["accuracy_vs_params"], caption="../report/accuracy.rst", category="Figures"),
         layers=report([PLOTS[f"{n}_layers"] for n in config["experiments"]], caption="../report/layers.rst",
                       category="Figures", subcategory="Per layer"),
+        precision=[PLOTS[k] for k in ("precision_summary",) if k in PLOTS],
     params:
         tables=MNIST_TABLES,
         layer_tables=MNIST_LAYER_TABLES,
         batch_experiments=BATCH_EXPERIMENTS,
         part3={k: v for k, v in P3_TABLES.items() if k in ("part3_resnet18_latency", "part3_bert_latency")},
+        precision=EFFICIENCY_TABLES.get("precision"),
         plots=PLOTS,
         batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
     conda:
