@@ -419,6 +419,8 @@ def device_summary(tables: dict) -> tuple[str | None, object]:
 
 def render_report(config: dict, tables: dict, figures: dict, diagrams: dict, onnx: dict, html_path,
                   pdf_path=None, provenance: dict | None = None, sentences: dict | None = None) -> str:
+    # `sentences` is accepted for older callers and ignored: the efficiency summary is written by the
+    # templates from answers.efficiency_facts.
     """`tables`: name -> CSV path; `figures`: key -> image path; `diagrams`/`onnx`: model id -> path.
     Writes the self-contained HTML (images inlined) and, if asked, the PDF. Returns the HTML."""
     from .io import atomic_path
@@ -429,7 +431,6 @@ def render_report(config: dict, tables: dict, figures: dict, diagrams: dict, onn
     diag_uris = {k: data_uri(p) for k, p in diagrams.items()}
     onnx_links = {k: _relative(p, out_dir) for k, p in onnx.items() if p and os.path.exists(p)}
     context = build_context(config, frames, fig_uris, diag_uris, onnx_links, provenance or {})
-    context["efficiency_sentences"] = (sentences or {}).get("efficiency", [])
     html = render_html(context)
     with atomic_path(html_path) as tmp:
         tmp.write_text(html, encoding="utf-8")

@@ -20,8 +20,10 @@ try:  # issue 6's sentence functions, when their tables are part of this run
         sentences.setdefault("efficiency", []).extend(_roofline.roofline_sentences(pd.read_csv(p.tables["roofline"])))
     if "precision" in p.tables:
         sentences.setdefault("efficiency", []).extend(_precision.precision_sentences(pd.read_csv(p.tables["precision"])))
+    for s in sentences.get("efficiency", []):  # the report writes its own summary (answers.efficiency_facts)
+        log(s)
 except Exception as exc:  # noqa: BLE001 - the report still renders the tables
     log(f"efficiency sentences skipped: {type(exc).__name__}: {exc}")
 render_report(dict(p.config), dict(p.tables), dict(p.figures), dict(p.diagrams), dict(p.onnx),
-              sm.output.html, sm.output.pdf, prov, sentences)
+              sm.output.html, sm.output.pdf, prov)
 log(f"wrote {sm.output.html} and {sm.output.pdf}")
