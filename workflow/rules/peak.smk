@@ -15,6 +15,8 @@ rule peak:
         peak=PEAK,
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/peak/peak.log",
     script:
@@ -41,6 +43,8 @@ rule roofline:
         specs={mid: {"kind": m["kind"], "model": m["model"]} for mid, m in LAB.models.items()},
         plot_experiments=(PEAK or {}).get("plot_experiments", list(config["experiments"])),
         part3=ROOFLINE_PART3,
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/peak/roofline.log",
     script:

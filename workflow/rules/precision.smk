@@ -22,6 +22,8 @@ rule precision:
         timing=config["timing"],
         device=config["device"],
     threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
     log:
         f"{LOGS}/precision/precision.log",
     script:
