@@ -238,6 +238,7 @@ def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
     env.filters["col"] = f_col
     env.globals["column_unit"] = column_unit
     env.globals["missing"] = _missing
+    env.globals["is_text"] = lambda v: isinstance(v, str) and not _is_number(v)
     env.tests["missing"] = _missing
     return env
 
