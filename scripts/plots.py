@@ -27,5 +27,6 @@ for name, path in p.layer_tables.items():
     exp = name[: -len("_layers")]
     plots.layers_figure(read_table(path), list(p.batches), p.plots[f"{exp}_layers"])
 if "precision_summary" in p.plots:
-    plots.precision_figure(read_table(p.precision) if p.precision else None, p.plots["precision_summary"])
+    precision = snakemake.input.precision  # noqa: F821 - injected by Snakemake
+    plots.precision_figure(read_table(precision[0]) if precision else None, p.plots["precision_summary"])
 log(f"wrote {len(p.plots)} figures")

@@ -34,26 +34,3 @@ def tiny_mnist(tmp_path):
 def repo_root():
     os.chdir(ROOT)
     return ROOT
-
-
-def snakemake(*args, results, timeout=1800, check=True):
-    """Run this repo's pipeline with the quick overlay into `results` (own folder: no lock needed)."""
-    import subprocess
-    import sys
-
-    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--nolock", "--configfile", "config.quick.yaml",
-           "--config", f"results={results}", f"mnist_dir={SHARED_MNIST}"]
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    if check and out.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}")
-    return out
-
-
-@pytest.fixture(scope="session")
-def quick_build(tmp_path_factory):
-    """The whole quick pipeline, built once per test session; yields its results folder."""
-    if not SHARED_MNIST.exists():
-        pytest.skip("../shared/data/mnist is not present")
-    results = tmp_path_factory.mktemp("quick") / "results"
-    snakemake(results=results)
-    return results

@@ -88,15 +88,14 @@ def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
 # ---- pipeline level ---------------------------------------------------------------------------------------
 
 def test_failing_runs_do_not_stop_the_others_and_the_report_marks_them(built, tmp_path):
-    """--keep-going with an impossible batch size (train: ValueError; bench: out of memory) and a variant that
-    raises when it is built (an even CNN kernel): every other job still runs, the tables mark those rows
-    failed with the reason, and the report renders."""
+    """--keep-going with an impossible batch size (train: ValueError; bench: out of memory): every other job
+    still runs, the table marks that row failed with the reason, and the report renders.  (A variant that
+    cannot be built at all, e.g. an even CNN kernel, is refused by the schema before any job runs.)"""
     work = smk.copy_built(built, tmp_path / "work")
     cfg = _quick_config(work)
     exps = cfg["experiments"]
     overlay = {"experiments": {
         "part1a": {"batch_sizes": [*exps["part1a"]["batch_sizes"], IMPOSSIBLE_BATCH]},
-        "part2b": {"variants": [*exps["part2b"]["variants"], {"label": "4x4", "kernel": 4}]},
     }}
     args = ("--configfile", "config.quick.yaml", str(smk.write_yaml(work / "overlay.yaml", overlay)))
     run = smk.snakemake(work, "--cores", "2", "--keep-going", *args, timeout=1800)
@@ -111,14 +110,8 @@ def test_failing_runs_do_not_stop_the_others_and_the_report_marks_them(built, tm
     assert "larger than" in err and "out of memory" in err, err
     assert set(t1a[t1a["batch_size"] != IMPOSSIBLE_BATCH]["status"]) == {"ok"}
 
-    t2b = pd.read_csv(results / "tables" / "part2b.csv")
-    bad = t2b[t2b["label"] == "4x4"]
-    assert list(bad["status"]) == ["failed"], t2b[["label", "status", "error"]]
-    assert "kernel" in bad["error"].iloc[0], bad["error"].iloc[0]
-    assert set(t2b[t2b["label"] != "4x4"]["status"]) == {"ok"}
-
     html = (results / "report" / "report.html").read_text()
-    assert "failed" in html.lower() and "4x4" in html
+    assert "failed" in html.lower() and "larger than" in html
 
 
 def _descendants(pid: int) -> list[int]:

@@ -34,6 +34,8 @@ CASES = {
                                 r"config\.experiments: '\.\./x' does not match"),
     "space in experiment name": (lambda c: c["experiments"].update({"my exp": c["experiments"]["part1a"]}),
                                  r"config\.experiments: 'my exp' does not match"),
+    "even kernel": (lambda c: c["experiments"]["part2b"]["variants"][0].update(kernel=4),
+                    r"config\.experiments\.part2b\.variants\.0\.kernel: 4 should not be valid"),
     "bad device": (lambda c: c.update(device="tpu"), r"config\.device: 'tpu' is not one of"),
 }
 

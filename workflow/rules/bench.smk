@@ -2,7 +2,7 @@ rule bench:
     """Inference latency/throughput of one run's model at its batch size; timed, so it owns all cores."""
     input:
         data=MNIST,
-        code=pkg("models", "data", "timing", "io", "joblog", "bench_job"),
+        code=code("bench"),
     output:
         timing=f"{R}/runs/{{run}}/timing.json",
     params:

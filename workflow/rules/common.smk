@@ -3,6 +3,7 @@ import os
 import re
 
 from mlalab.config import expand as expand_lab
+from mlalab.deps import closure
 from mlalab.data import FILES as MNIST_FILES
 
 LAB = expand_lab(config)
@@ -21,9 +22,10 @@ wildcard_constraints:
     experiment=_alternatives(config["experiments"]),
 
 
-def pkg(*modules):
-    """The package modules a job imports: declared as inputs so editing one reruns exactly its jobs."""
-    return [f"mlalab/{m}.py" for m in modules]
+def code(script):
+    """The package modules scripts/{script}.py imports, transitively: inputs, so editing one reruns exactly
+    the jobs that run it (Snakemake does not follow a script's imports)."""
+    return closure([f"scripts/{script}.py"])
 
 
 def timing_threads(wildcards=None):

@@ -5,7 +5,7 @@
 rule onnx_mnist:
     """One MNIST architecture (weights as initialized with seed 0; the graph is what matters) to ONNX."""
     input:
-        code=pkg("models", "onnx_export", "io"),
+        code=code("export_onnx"),
     output:
         f"{R}/models/{{model}}/model.onnx",
     params:
@@ -23,7 +23,7 @@ rule onnx_mnist:
 rule onnx_part3:
     """ResNet18 / BERT-base (random weights, as Part 3 times them) to ONNX, batch dimension dynamic."""
     input:
-        code=pkg("part3/nets", "onnx_export", "io"),
+        code=code("export_onnx"),
     output:
         f"{R}/part3/{{net}}/model.onnx",
     wildcard_constraints:

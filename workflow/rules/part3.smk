@@ -12,7 +12,7 @@ P3_JOB = ("part3/job", "part3/nets", "timing", "io", "joblog")
 rule part3_resnet18_latency:
     """Latency of one ResNet18 batch (median, p10/p90 after warm-up); timed, so it owns all cores."""
     input:
-        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+        code=code("part3_resnet18_latency"),
     output:
         f"{P3R}/resnet18/latency/{{precision}}-bs{{batch}}.json",
     wildcard_constraints:
@@ -36,7 +36,7 @@ rule part3_resnet18_latency:
 rule part3_resnet18_q1:
     """Q1: N images one at a time vs as one batch of N; timed, so it owns all cores."""
     input:
-        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+        code=code("part3_resnet18_q1"),
     output:
         f"{P3R}/resnet18/q1.json",
     params:
@@ -57,7 +57,7 @@ rule part3_resnet18_q1:
 rule part3_resnet18_counts:
     """ResNet18 params and MACs of one image: thop, torch.utils.flop_counter, analytic conv+linear."""
     input:
-        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+        code=code("part3_resnet18_counts"),
     output:
         f"{P3R}/resnet18/counts.json",
     params:
@@ -73,7 +73,7 @@ rule part3_resnet18_counts:
 rule part3_resnet18_memory:
     """Weights vs activations (hooks, saved tensors, CUDA peak) and the per-layer table at one batch size."""
     input:
-        code=pkg(*P3_JOB, "part3/resnet", "part3/bench", "part3/counts", "part3/memory", "layers"),
+        code=code("part3_resnet18_memory"),
     output:
         f"{P3R}/resnet18/memory/bs{{batch}}.json",
     wildcard_constraints:
@@ -93,7 +93,7 @@ rule part3_resnet18_memory:
 rule part3_bert_latency:
     """Latency of one BERT-base batch at the configured sequence length; timed, so it owns all cores."""
     input:
-        code=pkg(*P3_JOB, "part3/bert", "part3/bench", "part3/counts", "part3/gemms"),
+        code=code("part3_bert_latency"),
     output:
         f"{P3R}/bert/latency/{{precision}}-bs{{batch}}.json",
     wildcard_constraints:
@@ -118,7 +118,7 @@ rule part3_bert_latency:
 rule part3_bert_counts:
     """BERT-base params and MACs of one sequence: analytic, aten GEMM trace, flop_counter (eager, SDPA), thop."""
     input:
-        code=pkg(*P3_JOB, "part3/bert", "part3/bench", "part3/counts", "part3/gemms"),
+        code=code("part3_bert_counts"),
     output:
         f"{P3R}/bert/counts.json",
     params:
@@ -134,7 +134,7 @@ rule part3_bert_counts:
 rule part3_bert_gemms:
     """The GEMM inventory of encoder.layer[0], traced at the aten level with eager attention."""
     input:
-        code=pkg(*P3_JOB, "part3/bert", "part3/bench", "part3/counts", "part3/gemms"),
+        code=code("part3_bert_gemms"),
     output:
         f"{P3R}/bert/gemms.json",
     params:
@@ -153,7 +153,7 @@ rule part3_table:
     """One Part 3 report table (tidy CSV) from the JSON records above."""
     input:
         unpack(lambda wc: p3plan.table_inputs(P3, P3R, wc.table)),
-        code=pkg("part3/tables", "part3/memory", "part3/plan", "layers", "io", "joblog"),
+        code=code("part3_table"),
     output:
         f"{R}/tables/{{table}}.csv",
     wildcard_constraints:

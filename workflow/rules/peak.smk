@@ -7,7 +7,7 @@ PEAK = config.get("peak")
 rule peak:
     """Dense matmul GFLOP/s and copy bandwidth with the timing harness; timed, so it owns all cores."""
     input:
-        code=pkg("peak", "timing", "io", "joblog"),
+        code=code("peak"),
     output:
         json=f"{R}/peak/peak.json",
         table=f"{R}/tables/peak.csv",
@@ -34,7 +34,7 @@ rule roofline:
         part3_latency=[f"{R}/tables/part3_{net}_latency.csv" for net in ("resnet18", "bert")]
         if ROOFLINE_PART3 else [],
         part3_counts=f"{R}/tables/part3_counts.csv" if ROOFLINE_PART3 else [],
-        code=pkg("roofline", "models", "io", "joblog"),
+        code=code("roofline"),
     output:
         table=f"{R}/tables/roofline.csv",
         svg=f"{R}/report/figures/roofline.svg",

@@ -10,7 +10,7 @@ rule precision:
     input:
         models=[f"{R}/runs/{m['run']}/model.pt" for m in PRECISION_RUNS],
         data=MNIST,
-        code=pkg("precision", "peak", "timing", "io", "joblog", "data", "models", "train_job", "part3/nets"),
+        code=code("precision"),
     output:
         table=f"{R}/tables/precision.csv",
         svg=f"{R}/report/figures/precision.svg",

@@ -1,7 +1,7 @@
 rule profile:
     """Params, MACs (thop / aten / analytic), shapes, dtypes and the per-layer table of one architecture."""
     input:
-        code=pkg("models", "counting", "layers", "profiling", "io"),
+        code=code("profile"),
     output:
         profile=f"{R}/models/{{model}}/profile.json",
         layers=f"{R}/models/{{model}}/layers.csv",

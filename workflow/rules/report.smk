@@ -30,7 +30,7 @@ rule report_plots:
         tables=list(MNIST_TABLES.values()) + list(MNIST_LAYER_TABLES.values()),
         part3=[P3_TABLES[t] for t in ("part3_resnet18_latency", "part3_bert_latency") if t in P3_TABLES],
         precision=[EFFICIENCY_TABLES[t] for t in ("precision",) if t in EFFICIENCY_TABLES],
-        code=pkg("plots", "answers", "noise", "render", "io"),
+        code=code("plots"),
     output:
         training=report(PLOTS["training_time_vs_batch"], caption="../report/training_time.rst", category="Figures"),
         latency=report(PLOTS["latency_throughput_vs_batch"], caption="../report/latency.rst", category="Figures"),
@@ -43,7 +43,6 @@ rule report_plots:
         layer_tables=MNIST_LAYER_TABLES,
         batch_experiments=BATCH_EXPERIMENTS,
         part3={k: v for k, v in P3_TABLES.items() if k in ("part3_resnet18_latency", "part3_bert_latency")},
-        precision=EFFICIENCY_TABLES.get("precision"),
         plots=PLOTS,
         batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
     conda:
@@ -60,7 +59,7 @@ rule diagram:
     """One MNIST architecture drawn from its per-layer table (Graphviz dot -> SVG)."""
     input:
         layers=f"{R}/models/{{model}}/layers.csv",
-        code=pkg("diagram", "io"),
+        code=code("diagram"),
     output:
         report(f"{R}/models/{{model}}/diagram.svg", caption="../report/diagram.rst", category="Model graphs"),
     params:
@@ -82,7 +81,7 @@ rule report:
         diagrams=list(DIAGRAMS.values()),
         onnx=list(ONNX_MNIST.values()) + list(ONNX_PART3.values()),
         template_dir=[os.path.join("templates", f) for f in sorted(os.listdir("templates"))],
-        code=pkg("render", "answers", "provenance", "noise", "io"),
+        code=code("render_report"),
     output:
         html=report(f"{R}/report/report.html", caption="../report/report.rst", category="Report"),
         pdf=report(f"{R}/report/report.pdf", caption="../report/report_pdf.rst", category="Report"),

@@ -5,7 +5,7 @@ rule experiment_table:
         timings=lambda wc: [f"{R}/runs/{r.run}/timing.json" for r in LAB.rows_of(wc.experiment)],
         profiles=lambda wc: sorted({f"{R}/models/{r.model}/profile.json" for r in LAB.rows_of(wc.experiment)}),
         layers=lambda wc: sorted({f"{R}/models/{r.model}/layers.csv" for r in LAB.rows_of(wc.experiment)}),
-        code=pkg("tables", "noise", "timing", "io"),
+        code=code("experiment_table"),
     output:
         table=report(f"{R}/tables/{{experiment}}.csv", caption="../report/experiment_table.rst",
                      category="Tables", subcategory="Parts 1 and 2"),

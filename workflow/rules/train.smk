@@ -2,7 +2,7 @@ rule train:
     """Train one run (model x batch size x training x seed); its training loop is timed, so it owns all cores."""
     input:
         data=MNIST,
-        code=pkg("models", "data", "training", "timing", "io", "joblog", "train_job"),
+        code=code("train"),
     output:
         metrics=f"{R}/runs/{{run}}/metrics.json",
         model=f"{R}/runs/{{run}}/model.pt",
