@@ -2,6 +2,8 @@
 import os
 import re
 
+from snakemake.exceptions import WorkflowError
+
 from mlalab.config import expand as expand_lab
 from mlalab.deps import closure
 from mlalab.data import FILES as MNIST_FILES
@@ -29,8 +31,12 @@ def code(script):
 
 
 def timing_threads(wildcards=None):
-    """Timed jobs take every core Snakemake was given, so no other job runs beside them."""
-    return workflow.cores
+    """Timed jobs take every core Snakemake was given, so no other job runs beside them.  Without --cores
+    (`snakemake --report`, executors that set threads per rule) there is no total to take: one thread."""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 1
 
 
 # Each rules file appends the final outputs it contributes; `rule all` asks for all of them.
