@@ -183,9 +183,11 @@ def test_sigkill_during_training_loses_nothing_and_only_that_job_is_redone(built
     target = str(metrics.relative_to(work))
     assert smk.dry_run(work, target, *QUICK, "--rerun-incomplete") == {f"train[run={run_id}]"}
     smk.snakemake(work, target, "--cores", "2", *QUICK, "--rerun-incomplete", timeout=1800).check()
+    # The redone run is newer than the tables built from it: what is left is exactly its aggregates.
+    train = f"train[run={run_id}]"
+    assert smk.dry_run(work, *QUICK) == smk.Dag(work, *QUICK).with_downstream({train}) - {train}
     after = json.loads(metrics.read_text())
     assert after["status"] == "ok"
-    assert smk.dry_run(work, *QUICK) == set()
 
 
 def test_same_config_and_seed_on_cpu_give_identical_results(built, tmp_path):
