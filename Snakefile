@@ -5,7 +5,7 @@ min_version("9.11")
 
 configfile: "config.yaml"
 
-from mlalab.schema import check as check_config
+from mlalab.plan.schema import check as check_config
 
 check_config(config)  # every bad key, one line each, named by its path
 validate(config, "workflow/schemas/config.schema.yaml")

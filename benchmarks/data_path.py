@@ -19,9 +19,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from mlalab.data import FILES, MEAN, STD, load_split
-from mlalab.models import build_model
-from mlalab.training import train
+from mlalab.measure.models import build_model
+from mlalab.stages.data import FILES, MEAN, STD, load_split
+from mlalab.stages.training import train
 
 TRAINING = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1}
 

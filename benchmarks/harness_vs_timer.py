@@ -1,7 +1,7 @@
 """Benchmark (not a test): does the pipeline's timing harness agree with torch.utils.benchmark?
 
 For ResNet18 and BERT-base (random weights, built as Part 3 builds them), at each batch size, in one run:
-the pipeline's latency (mlalab.part3.bench.batch_latency -> mlalab.timing.latency: median of `repeats`
+the pipeline's latency (mlalab.stages.part3_bench.batch_latency -> mlalab.measure.timing.latency: median of `repeats`
 perf_counter-timed calls after `warmup`) against torch.utils.benchmark.Timer(...).blocked_autorange()
 (median over blocks, with the same thread count). The two alternate for `rounds` rounds (which goes first
 alternates too), so a drift in machine load hits both; the figures are the medians over rounds. Prints a Markdown table; --out writes JSON.
@@ -24,10 +24,12 @@ import torch.utils.benchmark as tb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlalab import timing  # noqa: E402
 from mlalab.io import write_json  # noqa: E402
-from mlalab.part3 import nets  # noqa: E402
-from mlalab.part3.bench import batch_latency  # noqa: E402
+from mlalab.measure import (
+    nets,  # noqa: E402
+    timing,  # noqa: E402
+)
+from mlalab.stages.part3_bench import batch_latency  # noqa: E402
 
 
 def cases(args):

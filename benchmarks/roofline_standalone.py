@@ -1,9 +1,9 @@
 """Benchmark (not a test): the roofline of one machine in one process, without the pipeline.
 
-Measures the ceilings (mlalab.peak), then times the lab's MNIST MLP (Part 1A) and CNN (Part 2A), ResNet18
+Measures the ceilings (mlalab.stages.peak), then times the lab's MNIST MLP (Part 1A) and CNN (Part 2A), ResNet18
 and BERT-base (random weights: latency does not depend on the weights) at a few batch sizes with the same
-harness (mlalab.timing.latency), counts MACs (mlalab.counting.macs_aten: the aten matmul/conv ops that
-run) and writes roofline.csv + roofline.svg/png with mlalab.roofline. Handy on a machine where the whole
+harness (mlalab.measure.timing.latency), counts MACs (mlalab.measure.counting.macs_aten: the aten matmul/conv ops that
+run) and writes roofline.csv + roofline.svg/png with mlalab.stages.roofline. Handy on a machine where the whole
 pipeline is not worth running, e.g. a GPU box:
 
     python benchmarks/roofline_standalone.py --device cuda --out results/benchmarks/roofline-cuda
@@ -20,10 +20,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlalab import peak as peak_mod  # noqa: E402
-from mlalab import roofline, timing  # noqa: E402
-from mlalab.counting import macs_aten  # noqa: E402
 from mlalab.io import write_csv, write_json  # noqa: E402
+from mlalab.measure import timing  # noqa: E402
+from mlalab.measure.counting import macs_aten  # noqa: E402
+from mlalab.stages import peak as peak_mod  # noqa: E402
+from mlalab.stages import roofline
 
 SPECS = {
     "mlp-h256x3": {"kind": "mlp", "model": {"hidden": [256, 256, 256], "batchnorm": False}},

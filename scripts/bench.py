@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from mlalab.bench_job import bench_run
 from mlalab.joblog import JobLog
+from mlalab.stages.bench_job import bench_run
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 bench_run(sm.params.spec, sm.params.data, sm.params.timing, sm.params.device, Path(sm.input.data[0]).parent,

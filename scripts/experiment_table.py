@@ -6,7 +6,7 @@ import pandas as pd
 
 from mlalab.io import read_json, write_csv
 from mlalab.joblog import JobLog
-from mlalab.tables import experiment_table, layers_table
+from mlalab.stages.tables import experiment_table, layers_table
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 log = JobLog(sm.log[0])

@@ -1,7 +1,7 @@
 """Snakemake script: export one model to ONNX (rules onnx_mnist, onnx_part3)."""
 
 from mlalab.joblog import JobLog
-from mlalab.onnx_export import export_mnist, export_part3
+from mlalab.measure.onnx_export import export_mnist, export_part3
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 log = JobLog(sm.log[0])

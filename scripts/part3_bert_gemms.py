@@ -1,7 +1,7 @@
 """Snakemake script (rule part3_bert_gemms): GEMM inventory traced inside encoder.layer[0] -> JSON."""
 
-from mlalab.part3.bert import gemm_record
-from mlalab.part3.job import run_job
+from mlalab.runner import run_job
+from mlalab.stages.part3_bert import gemm_record
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 p = sm.params

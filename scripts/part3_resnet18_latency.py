@@ -1,7 +1,7 @@
 """Snakemake script (rule part3_resnet18_latency): latency of one ResNet18 batch -> JSON."""
 
-from mlalab.part3.job import run_job
-from mlalab.part3.resnet import latency_record
+from mlalab.runner import run_job
+from mlalab.stages.part3_resnet import latency_record
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 p = sm.params

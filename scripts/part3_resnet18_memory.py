@@ -1,8 +1,8 @@
 """Snakemake script (rule part3_resnet18_memory): weights vs activations and the per-layer table at one
 batch size -> JSON."""
 
-from mlalab.part3.job import run_job
-from mlalab.part3.resnet import memory_record
+from mlalab.runner import run_job
+from mlalab.stages.part3_resnet import memory_record
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 p = sm.params

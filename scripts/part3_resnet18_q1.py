@@ -1,7 +1,7 @@
 """Snakemake script (rule part3_resnet18_q1): Q1, N images one at a time vs as one batch -> JSON."""
 
-from mlalab.part3.job import run_job
-from mlalab.part3.resnet import q1_record
+from mlalab.runner import run_job
+from mlalab.stages.part3_resnet import q1_record
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 p = sm.params

@@ -36,7 +36,7 @@ part3_bert_config.csv       one row: model, class, head, num_layers, d_model, nu
 
 from mlalab.io import write_csv
 from mlalab.joblog import JobLog
-from mlalab.part3.tables import build
+from mlalab.stages.part3_tables import build
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 log = JobLog(sm.log[0])

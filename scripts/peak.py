@@ -15,7 +15,7 @@ cuda_matmul_allow_tf32, cudnn_allow_tf32}, "config": {...}, "method": "..."}
 """
 
 from mlalab.joblog import JobLog
-from mlalab.peak import run_job
+from mlalab.stages.peak import run_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 run_job(sm.params.peak, sm.params.device, sm.threads, sm.output.json, sm.output.table, JobLog(sm.log[0]))

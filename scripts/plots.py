@@ -1,8 +1,8 @@
 """Snakemake script: the report's figures from the tables (rule report_plots)."""
 
-from mlalab import plots
 from mlalab.joblog import JobLog
-from mlalab.render import read_table
+from mlalab.report import plots
+from mlalab.report.render import read_table
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 log = JobLog(sm.log[0])

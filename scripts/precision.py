@@ -10,13 +10,13 @@
   the outputs), input_dtype, output_dtype, weight_dtypes (stored, per layer type), activation_dtypes
   (leaf-layer outputs, per layer type), quantized_layers, status (ok | failed), error, seq_len (BERT).
 {R}/report/figures/precision.svg and .png: size, throughput at the largest batch, accuracy per model x mode.
-Sentences: mlalab.precision.precision_sentence(frame).
+Sentences: mlalab.stages.precision.precision_sentence(frame).
 """
 
 from pathlib import Path
 
 from mlalab.joblog import JobLog
-from mlalab.precision import run_job
+from mlalab.stages.precision import run_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 models = [{**m, "path": p} for m, p in zip(sm.params.models, sm.input.models)]

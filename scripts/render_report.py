@@ -1,8 +1,8 @@
 """Snakemake script: render the report (HTML + PDF) from the declared tables and figures (rule report)."""
 
-from mlalab import provenance
 from mlalab.joblog import JobLog
-from mlalab.render import device_summary, read_table, render_report
+from mlalab.report import provenance
+from mlalab.report.render import device_summary, read_table, render_report
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 log = JobLog(sm.log[0])
@@ -13,9 +13,8 @@ sentences = {}
 try:  # issue 6's sentence functions, when their tables are part of this run
     import pandas as pd
 
-    from mlalab import precision as _precision
-    from mlalab import roofline as _roofline
-
+    from mlalab.stages import precision as _precision
+    from mlalab.stages import roofline as _roofline
     if "roofline" in p.tables:
         sentences.setdefault("efficiency", []).extend(_roofline.roofline_sentences(pd.read_csv(p.tables["roofline"])))
     if "precision" in p.tables:

@@ -11,11 +11,11 @@
   roof_gflops (attainable at that intensity), pct_of_roof, roofline_time_s (= max(flops/peak, bytes/bw)),
   latency_over_roofline_time (>> 1: latency-bound), bandwidth_gbs, device, threads.
 {R}/report/figures/roofline.svg and .png: the plot (the experiments in peak.plot_experiments + Part 3).
-Sentences: mlalab.roofline.roofline_sentence(frame).
+Sentences: mlalab.stages.roofline.roofline_sentence(frame).
 """
 
 from mlalab.joblog import JobLog
-from mlalab.roofline import run_job
+from mlalab.stages.roofline import run_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 part3 = {"latency": list(sm.input.part3_latency), "counts": sm.input.part3_counts} if sm.params.part3 else None

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from mlalab.joblog import JobLog
-from mlalab.train_job import train_run
+from mlalab.stages.train_job import train_run
 
 sm = snakemake  # noqa: F821 - injected by Snakemake
 train_run(sm.params.spec, sm.params.data, sm.params.device, Path(sm.input.data[0]).parent, sm.threads,

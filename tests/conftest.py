@@ -14,7 +14,7 @@ def tiny_mnist(tmp_path):
     import gzip
     import hashlib
 
-    from mlalab.data import write_idx
+    from mlalab.stages.data import write_idx
 
     rng = np.random.default_rng(0)
     arrays = {

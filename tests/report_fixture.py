@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from mlalab import diagram, plots, provenance, render
+from mlalab.report import diagram, plots, provenance, render
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

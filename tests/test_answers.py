@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from mlalab import answers
-from mlalab.render import render_answer
+from mlalab.report import answers
+from mlalab.report.render import render_answer
 
 
 def batch_table(train=(50.0, 5.0, 3.0), acc=(0.92, 0.915, 0.90), std=0.001, lat=(0.001, 0.002, 0.004)):
@@ -187,8 +187,7 @@ def test_two_seeds_overlapping_is_seed_noise():
 
 
 def test_part3_q1_answer_follows_the_data():
-    from mlalab import render
-
+    from mlalab.report import render
     def q1(a, b):
         return pd.DataFrame([{"images": 8, "image_size": 64, "one_at_a_time_s": a, "one_at_a_time_p10_s": a * 0.9,
                               "one_at_a_time_p90_s": a * 1.1, "one_batch_s": b, "one_batch_p10_s": b * 0.9,

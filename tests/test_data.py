@@ -4,7 +4,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from mlalab.data import FILES, ChecksumError, fetch, load_split, read_idx, write_idx
+from mlalab.stages.data import FILES, ChecksumError, fetch, load_split, read_idx, write_idx
 from tests.conftest import SHARED_MNIST
 
 

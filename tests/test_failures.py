@@ -18,7 +18,7 @@ import pytest
 import smk
 import torch
 
-from mlalab.config import expand
+from mlalab.plan.config import expand
 
 QUICK = smk.QUICK
 built = smk.built_fixture()
@@ -48,8 +48,7 @@ class _Log:
 
 
 def test_out_of_memory_in_a_timing_job_is_recorded_not_raised(tmp_path, monkeypatch):
-    from mlalab import bench_job
-
+    from mlalab.stages import bench_job
     def oom(*a, **k):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import smk
 
-from mlalab.config import expand
+from mlalab.plan.config import expand
 
 pytestmark = pytest.mark.e2e
 

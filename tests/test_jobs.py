@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import torch
 
-from mlalab.bench_job import bench_run
-from mlalab.data import fetch
-from mlalab.tables import experiment_table
-from mlalab.train_job import load_trained, train_run
+from mlalab.stages.bench_job import bench_run
+from mlalab.stages.data import fetch
+from mlalab.stages.tables import experiment_table
+from mlalab.stages.train_job import load_trained, train_run
 
 SPEC = {"kind": "mlp", "model": {"hidden": [16]}, "model_id": "mlp-h16x1", "batch_size": 4, "seed": 0,
         "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1}}

@@ -1,8 +1,8 @@
 import torch
 from torch import nn
 
-from mlalab.layers import dtypes, layer_table, totals
-from mlalab.models import build_model
+from mlalab.measure.layers import dtypes, layer_table, totals
+from mlalab.measure.models import build_model
 
 
 def test_cnn_layer_bytes_by_hand():

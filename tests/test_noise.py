@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from mlalab.noise import (
+from mlalab.report.noise import (
     Latency,
     Spread,
     aggregate,

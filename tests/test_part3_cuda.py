@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from mlalab.part3 import bench, memory, nets
+from mlalab.measure import memory, nets
+from mlalab.stages import part3_bench as bench
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 

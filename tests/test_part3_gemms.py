@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mlalab.part3 import counts, gemms, nets
+from mlalab.measure import counts, gemms, nets
 
 ROLES = ["Q projection", "K projection", "V projection", "attention scores (Q K^T)", "attention x V (context)",
          "attention output dense", "FFN intermediate", "FFN output"]

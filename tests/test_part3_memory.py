@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from mlalab.part3 import memory, nets
+from mlalab.measure import memory, nets
 
 
 def _mlp(inplace=False):

@@ -1,6 +1,7 @@
 """Part 3 tables from records: tidy columns, failed jobs kept as rows, weights-vs-activations verdicts."""
 
-from mlalab.part3 import plan, tables
+from mlalab.plan import part3 as plan
+from mlalab.stages import part3_tables as tables
 
 ENV = {"device": "cpu", "device_name": "x", "threads": 2, "dtype": "float32", "torch": "t"}
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mlalab import peak
+from mlalab.stages import peak
 
 CPU = torch.device("cpu")
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from mlalab.models import build_model
-from mlalab.precision import (
+from mlalab.measure.models import build_model
+from mlalab.stages.precision import (
     bf16_supported,
     dtypes,
     linear_weight_dtypes,
@@ -127,13 +127,13 @@ def test_precision_sentence_uses_the_latency_spread():
 
 
 def test_trained_runs_pick_the_first_seed_of_the_named_batch_size():
-    from mlalab.config import expand
+    from mlalab.plan.config import expand
 
     config = {"seeds": [3, 4], "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1},
               "experiments": {"e": {"kind": "mlp", "model": {"hidden": [8]}, "variants": [{"label": "a"}],
                                     "batch_sizes": [1, 64]}},
               "precision": {"models": [{"experiment": "e", "batch_size": 64}]}}
-    from mlalab.precision import trained_runs
+    from mlalab.stages.precision import trained_runs
 
     [run] = trained_runs(config, expand(config))
     assert run["run"].endswith("-bs64-sgd-lr0.01-m0-e1-s3") and run["name"] == "mlp-h8x1" and run["source"] == "e"

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from report_fixture import render_fixture_report
 
-from mlalab import render
+from mlalab.report import render
 
 
 @pytest.fixture(scope="module")

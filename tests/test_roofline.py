@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from mlalab.peak import matmul_flops, summarize
-from mlalab.roofline import (
+from mlalab.stages.peak import matmul_flops, summarize
+from mlalab.stages.roofline import (
     achieved_gflops,
     analyse,
     arithmetic_intensity,

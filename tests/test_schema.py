@@ -6,8 +6,8 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from mlalab.config import expand
-from mlalab.schema import ConfigError, check
+from mlalab.plan.config import expand
+from mlalab.plan.schema import ConfigError, check
 from tests.conftest import ROOT
 
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text())

@@ -4,9 +4,9 @@ import re
 
 from snakemake.exceptions import WorkflowError
 
-from mlalab.config import expand as expand_lab
-from mlalab.deps import closure
-from mlalab.data import FILES as MNIST_FILES
+from mlalab.plan.config import expand as expand_lab
+from mlalab.plan.deps import closure
+from mlalab.stages.data import FILES as MNIST_FILES
 
 LAB = expand_lab(config)
 R = config["results"].rstrip("/")

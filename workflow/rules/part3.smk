@@ -1,7 +1,6 @@
 # Rules for Part 3: ResNet18 and BERT-base at inference (issue 3).
 # One job per (network, precision, batch size) for timing and memory, one per counter set, one per table.
-from mlalab.part3 import plan as p3plan
-
+from mlalab.plan import part3 as p3plan
 P3 = config.get("part3")
 P3R = f"{R}/part3"
 P3_TIMING = (P3 or {}).get("timing", config["timing"])

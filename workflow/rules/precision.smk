@@ -1,5 +1,5 @@
 # Rules for the precision study (issue 6, the lab's Q4 measured): FP32 vs BF16 autocast vs INT8 dynamic.
-from mlalab.precision import trained_runs
+from mlalab.stages.precision import trained_runs
 
 PRECISION = config.get("precision")
 PRECISION_RUNS = trained_runs(config, LAB) if PRECISION else []  # checked when the workflow loads

@@ -16,9 +16,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from . import answers
+from mlalab.report import answers
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 DASH = "—"
 
 
@@ -424,7 +424,7 @@ def render_report(config: dict, tables: dict, figures: dict, diagrams: dict, onn
     # templates from answers.efficiency_facts.
     """`tables`: name -> CSV path; `figures`: key -> image path; `diagrams`/`onnx`: model id -> path.
     Writes the self-contained HTML (images inlined) and, if asked, the PDF. Returns the HTML."""
-    from .io import atomic_path
+    from mlalab.io import atomic_path
 
     out_dir = Path(html_path).resolve().parent
     frames = {name: read_table(path) for name, path in tables.items()}

@@ -12,7 +12,7 @@ from typing import Callable
 
 from mlalab.io import write_json
 from mlalab.joblog import JobLog
-from mlalab.timing import resolve_device, set_threads
+from mlalab.measure.timing import resolve_device, set_threads
 
 SUMMARY_KEYS = ("median_s", "throughput_per_s", "one_at_a_time_s", "one_batch_s",
                 "ratio_one_at_a_time_over_batch", "activation_bytes_analytic", "saved_activation_bytes",

@@ -5,7 +5,7 @@ whether a difference is within the measured spread). The sentences themselves ar
 macros in templates/_answers.html.j2, which format the numbers with the report's filters; so reversing the
 data reverses the fact, and with it the sentence.
 
-Spread (the rule of mlalab.noise, quoted in the Methods section):
+Spread (the rule of mlalab.report.noise, quoted in the Methods section):
 * mean over seeds +- sample std: two values differ "beyond the spread" when |d| > sqrt(std_a^2 + std_b^2);
   with a single seed there is no spread (within_spread is None) and the sentence says so;
 * latency medians: two medians are within the spread when their p10..p90 intervals overlap.
@@ -19,7 +19,7 @@ import math
 
 import pandas as pd
 
-from .noise import Latency, Spread, latency_overlap, within_noise
+from mlalab.report.noise import Latency, Spread, latency_overlap, within_noise
 
 
 def _f(x) -> float:
@@ -431,7 +431,7 @@ def roofline_rows(roof: pd.DataFrame) -> list[dict]:
 def roofline_facts(roof: pd.DataFrame | None) -> dict:
     """Per model with more than one timed batch: % of the fp32 peak at its smallest and largest batch, the
     gain in GFLOP/s, and whether the two are apart beyond the p10-p90 spread. Same reading as
-    mlalab.roofline.roofline_sentences: a >= 2x gain means the small batch was latency-bound (a fixed cost
+    mlalab.stages.roofline.roofline_sentences: a >= 2x gain means the small batch was latency-bound (a fixed cost
     per call), a gain below 1.1x means batching does not help."""
     if roof is None or not len(roof) or "achieved_gflops" not in roof.columns:
         return {}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import torch
 
-from .timing import environment, measure
+from mlalab.measure.timing import environment, measure
 
 DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16}
 
@@ -165,15 +165,15 @@ def run_job(cfg: dict, device_name: str, threads: int, json_path, csv_path, log=
     """The peak rule: measure, then write the full record (JSON) and one row per measurement (CSV)."""
     import pandas as pd
 
-    from .io import write_csv, write_json
-    from .timing import resolve_device, set_threads
+    from mlalab.io import write_csv, write_json
+    from mlalab.measure.timing import resolve_device, set_threads
 
     device = resolve_device(device_name)
     got = set_threads(threads)
     log(f"device {device}, threads {got}")
     record = measure_peak(cfg, device, log)
     write_json(json_path, {**record, "config": cfg,
-                           "method": "median of `repeats` timed calls (mlalab.timing.measure) per size; "
+                           "method": "median of `repeats` timed calls (mlalab.measure.timing.measure) per size; "
                                      "matmul FLOPs = 2 n^3; copy bytes = read + write"})
     write_csv(csv_path, pd.DataFrame(record["rows"]))
     return record

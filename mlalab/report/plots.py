@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .answers import ok_rows  # noqa: E402
-from .io import atomic_path  # noqa: E402
+from mlalab.io import atomic_path  # noqa: E402
+from mlalab.report.answers import ok_rows  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9,
                      "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100, "svg.hashsalt": "mla-lab"})

@@ -1,4 +1,4 @@
-"""Latency of one batch (through mlalab.timing, the one harness for every latency figure) and the lab's Q1:
+"""Latency of one batch (through mlalab.measure.timing, the one harness for every latency figure) and the lab's Q1:
 128 images one at a time vs as one batch."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mlalab import timing
+from mlalab.measure import timing
 
 DTYPES = {"fp32": None, "bf16": torch.bfloat16}
 DTYPE_LABELS = {"fp32": "float32", "bf16": "bfloat16 (autocast)"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from mlalab.part3 import bench, counts, memory, nets
+from mlalab.measure import counts, memory, nets
+from mlalab.stages import part3_bench as bench
 
 
 def latency_record(batch_size: int, image_size: int, precision: str, device: torch.device, warmup: int,

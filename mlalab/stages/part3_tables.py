@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mlalab.part3.memory import crossover_batch
+from mlalab.measure.memory import crossover_batch
 
 ENV_COLUMNS = ["device", "device_name", "threads", "dtype", "torch"]
 LATENCY_COLUMNS = ["n", "median_s", "p10_s", "p90_s", "mean_s", "std_s", "min_s", "max_s",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .noise import aggregate
-from .timing import summarize
+from mlalab.measure.timing import summarize
+from mlalab.report.noise import aggregate
 
 SEED_METRICS = ["train_time_s", "train_time_per_epoch_s", "accuracy", "test_loss"]
 
@@ -39,7 +39,7 @@ def _pooled_latency(runs: list[str], timings: dict) -> dict:
 
 
 def experiment_table(rows: list[dict], metrics: dict, timings: dict, profiles: dict) -> pd.DataFrame:
-    """`rows`: dicts with experiment, label, run, model, batch_size, seed (mlalab.config.Row as dict).
+    """`rows`: dicts with experiment, label, run, model, batch_size, seed (mlalab.plan.config.Row as dict).
     `metrics`/`timings`: run id -> train/bench record; `profiles`: model id -> profile record."""
     per_seed = _per_seed(rows, metrics, timings)
     keys = ["experiment", "label", "model", "batch_size"]

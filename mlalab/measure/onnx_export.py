@@ -13,7 +13,7 @@ import warnings
 
 import torch
 
-from .io import atomic_path
+from mlalab.io import atomic_path
 
 
 def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], output_names: list[str],
@@ -48,7 +48,7 @@ def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], ou
 
 
 def export_mnist(kind: str, spec: dict, path) -> dict:
-    from .models import build_model, example_input
+    from mlalab.measure.models import build_model, example_input
 
     torch.manual_seed(0)
     model = build_model(kind, spec)
@@ -56,8 +56,7 @@ def export_mnist(kind: str, spec: dict, path) -> dict:
 
 
 def export_part3(name: str, path, image_size: int = 224, seq_len: int = 128) -> dict:
-    from .part3 import nets
-
+    from mlalab.measure import nets
     if name == "resnet18":
         model = nets.build_resnet18()
         return export(model, (nets.image_batch(1, image_size),), path, ["image"], ["logits"])

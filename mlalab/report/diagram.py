@@ -12,7 +12,7 @@ import subprocess
 
 import pandas as pd
 
-from .io import atomic_path
+from mlalab.io import atomic_path
 
 COLORS = {"Linear": "#cfe2f3", "Conv2d": "#d9ead3", "MaxPool2d": "#fff2cc", "BatchNorm1d": "#ead1dc",
           "BatchNorm2d": "#ead1dc", "ReLU": "#eeeeee", "Flatten": "#fce5cd"}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import torch
 
-from . import data as mnist
-from .io import atomic_path, write_json
-from .models import build_model, count_params
-from .timing import environment, resolve_device, set_threads
-from .training import deterministic, evaluate, train
+from mlalab.io import atomic_path, write_json
+from mlalab.measure.models import build_model, count_params
+from mlalab.measure.timing import environment, resolve_device, set_threads
+from mlalab.stages import data as mnist
+from mlalab.stages.training import deterministic, evaluate, train
 
 
 def train_run(spec: dict, data_cfg: dict, device_name: str, data_dir, threads: int, metrics_path, model_path,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mlalab import layers
+from mlalab.measure import layers
 
 
 def tensor_bytes(t: torch.Tensor) -> int:
@@ -29,7 +29,7 @@ def weight_bytes(model: nn.Module) -> dict:
 
 
 def layer_table(model: nn.Module, x: torch.Tensor) -> list[dict]:
-    """One row per leaf-module call at this batch, in execution order (mlalab.layers, the lab's one per-layer
+    """One row per leaf-module call at this batch, in execution order (mlalab.measure.layers, the lab's one per-layer
     hook table): weight/bias shapes, activation (output) shape and bytes. A module called twice (ResNet's
     BasicBlock reuses its ReLU) gets a row per call, its parameters counted on the first call only."""
     b = x.shape[0]

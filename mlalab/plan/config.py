@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .models import model_slug
+from mlalab.measure.models import model_slug
 
 ARCH_KEYS = {"mlp": ("hidden", "batchnorm"), "cnn": ("channels", "kernel", "fc")}
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -110,7 +110,7 @@ def build(spec: dict) -> tuple[nn.Module, dict]:
     """
     kind = spec["kind"]
     if kind in ("mlp", "cnn"):
-        from .models import INPUT_SHAPE, build_model
+        from mlalab.measure.models import INPUT_SHAPE, build_model
         return build_model(kind, spec["model"]), {"x": torch.zeros(1, *INPUT_SHAPE)}
     if kind == "resnet18":
         from torchvision.models import resnet18
@@ -150,7 +150,7 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
 
     `timings` needs model, batch_size, latency_median_s and MACs (see `macs_per_batch`); optional columns
     (experiment, label, latency_p10_s, latency_p90_s, latency_repeats, source, device, threads) are kept.
-    `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.peak.summarize's dict.
+    `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.stages.peak.summarize's dict.
     """
     p32, bw = peak["matmul_fp32_gflops"], peak["copy_gbs"]
     ridge = p32 / bw
@@ -243,7 +243,7 @@ def run_job(peak_json, experiment_tables: list[str], part3: dict | None, specs: 
 
     `part3`: None or {"latency": [paths], "counts": path}; `specs`: MNIST model id -> {kind, model}.
     """
-    from .io import atomic_path, read_json, write_csv
+    from mlalab.io import atomic_path, read_json, write_csv
 
     record = read_json(peak_json)
     peak, env = record["peak"], record["environment"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .io import atomic_path
+from mlalab.io import atomic_path
 
 # SHA-256 of the *decompressed* files: mirrors recompress, the content is what must match.
 FILES = {

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import torch
 
-from . import data as mnist
-from .io import write_json
-from .models import build_model, example_input
-from .timing import environment, latency, measure, resolve_device, set_threads
+from mlalab.io import write_json
+from mlalab.measure.models import build_model, example_input
+from mlalab.measure.timing import environment, latency, measure, resolve_device, set_threads
+from mlalab.stages import data as mnist
 
 
 def bench_run(spec: dict, data_cfg: dict, timing_cfg: dict, device_name: str, data_dir, threads: int,

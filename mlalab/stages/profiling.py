@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from .counting import count_all
-from .io import write_csv, write_json
-from .layers import dtypes, layer_table, totals
-from .models import build_model, count_params, example_input
+from mlalab.io import write_csv, write_json
+from mlalab.measure.counting import count_all
+from mlalab.measure.layers import dtypes, layer_table, totals
+from mlalab.measure.models import build_model, count_params, example_input
 
 # Counters must agree on conv+linear MACs to this relative tolerance, or the job fails loudly.
 AGREEMENT = 1e-9

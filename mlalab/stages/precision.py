@@ -46,7 +46,7 @@ class Variant:
 
 
 def bf16_supported(device: torch.device) -> bool:
-    from .peak import bf16_supported as supported
+    from mlalab.stages.peak import bf16_supported as supported
 
     return supported(device)
 
@@ -203,7 +203,7 @@ def precision_sentences(frame) -> list[str]:
     """Per model: each non-fp32 mode against fp32 (size, throughput at the largest batch, accuracy)."""
     import pandas as pd
 
-    from .noise import Latency, latency_overlap
+    from mlalab.report.noise import Latency, latency_overlap
 
     out = []
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
@@ -265,7 +265,7 @@ def study(entries: list[dict], modes: list[str], batch_sizes: list[int], timing:
     optional `source`/`run`, and for BERT `seq_len`, `batch_sizes`, `quality_samples`.
     `test`: the MNIST test tensors (images, labels) used for accuracy.
     """
-    from .timing import latency
+    from mlalab.measure.timing import latency
 
     rows = []
     for e in entries:
@@ -357,10 +357,10 @@ def run_job(cfg: dict, models: list[dict], data_cfg: dict, timing: dict, device_
     """The precision rule. `models`: [{name, source, run, path}] trained runs (model.pt of the train rule)."""
     import pandas as pd
 
-    from . import data as mnist
-    from .io import atomic_path, write_csv
-    from .timing import resolve_device, set_threads
-    from .train_job import load_trained
+    from mlalab.io import atomic_path, write_csv
+    from mlalab.measure.timing import resolve_device, set_threads
+    from mlalab.stages import data as mnist
+    from mlalab.stages.train_job import load_trained
 
     device = resolve_device(device_name)
     log(f"device {device}, threads {set_threads(threads)}")
@@ -368,7 +368,7 @@ def run_job(cfg: dict, models: list[dict], data_cfg: dict, timing: dict, device_
     entries = [{**m, "kind": "mnist", "model": load_trained(m["path"])} for m in models]
     bert = cfg.get("bert", {})
     if bert.get("enabled"):
-        from .part3.nets import build_bert
+        from mlalab.measure.nets import build_bert
         entries.append({"name": "bert-base", "kind": "bert", "source": "part3", "model": build_bert(),
                         "seq_len": int(bert.get("seq_len", 128)),
                         "batch_sizes": bert.get("batch_sizes", cfg["batch_sizes"])})
@@ -388,7 +388,7 @@ def run_job(cfg: dict, models: list[dict], data_cfg: dict, timing: dict, device_
 def trained_runs(config: dict, lab) -> list[dict]:
     """The trained run (first seed) of each `precision.models` entry: name, source experiment, label, run id.
 
-    `lab` is mlalab.config.expand(config); raises a clear error for an entry that names no run.
+    `lab` is mlalab.plan.config.expand(config); raises a clear error for an entry that names no run.
     """
     out = []
     for m in config["precision"]["models"]:

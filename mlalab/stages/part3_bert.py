@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from mlalab.part3 import bench, counts, gemms, nets
+from mlalab.measure import counts, gemms, nets
+from mlalab.stages import part3_bench as bench
 
 
 def latency_record(batch_size: int, seq_len: int, precision: str, attn_implementation: str,
