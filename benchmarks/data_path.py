@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from mlalab.measure.models import build_model
-from mlalab.stages.data import FILES, MEAN, STD, load_split
+from mlalab.plan.mnist import FILES
+from mlalab.stages.data import MEAN, STD, load_split
 from mlalab.stages.training import train
 
 TRAINING = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1}

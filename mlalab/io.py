@@ -50,3 +50,11 @@ def _jsonable(x):
     if isinstance(x, (set, tuple)):
         return list(x)
     return str(x)
+
+
+def shape_text(shape) -> str:
+    """The one way a tensor shape is written in a table: [64, 32, 28, 28] -> '64x32x28x28'; a missing shape
+    (None, NaN, []) -> ''."""
+    if shape is None or (isinstance(shape, float) and shape != shape) or len(shape) == 0:
+        return ""
+    return "x".join(str(d) for d in shape)

@@ -1,39 +1,131 @@
-"""Run one Part 3 job from a Snakemake script: threads, device, progress lines, atomic JSON out.
+"""The one job runner every rule's script goes through: `run(snakemake, body)`.
 
-A job that fails (out of memory at a large batch, no CUDA where `device: cuda` was asked) writes a record
-with status 'failed', the reason and its arguments instead of crashing, so the other jobs and the tables go
-on; the tables show such a row with its error.
+It gives the body its parameters by keyword (`snakemake.params`, plus `inputs`, `outputs`, `threads`, `log`
+and, where the rule passes `device`, the resolved torch device), pins torch's threads to the job's Snakemake
+threads, writes progress lines to the rule's `log:` file, and writes the body's returned record atomically
+to the rule's `record` output (or its only JSON output). A body that fails inside a *record* job (training,
+timing, counting: one point of the lab) leaves a record with status 'failed', the reason and its arguments,
+so the other jobs and the report go on; any other job fails loudly.
 """
 
 from __future__ import annotations
 
+import inspect
+import sys
 import time
+import traceback
+from pathlib import Path
 from typing import Callable
 
 from mlalab.io import write_json
-from mlalab.joblog import JobLog
-from mlalab.measure.timing import resolve_device, set_threads
-
-SUMMARY_KEYS = ("median_s", "throughput_per_s", "one_at_a_time_s", "one_batch_s",
-                "ratio_one_at_a_time_over_batch", "activation_bytes_analytic", "saved_activation_bytes",
-                "params")
 
 
-def run_job(fn: Callable[..., dict], out_path, log_path, threads: int = 1, **kwargs) -> dict:
-    log = JobLog(log_path)
-    record = {"status": "ok", "error": None}
-    args = {k: v for k, v in kwargs.items() if isinstance(v, (int, float, str, bool))}
+class JobLog:
+    """Progress lines for a job's `log:` file: timestamped, flushed at once, also echoed to stderr."""
+
+    def __init__(self, path: str | Path | None):
+        self.t0 = time.perf_counter()
+        self.file = None
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.file = open(path, "a", buffering=1)
+
+    def __call__(self, message: str) -> None:
+        line = f"[{time.strftime('%H:%M:%S')} +{time.perf_counter() - self.t0:7.1f}s] {message}"
+        if self.file:
+            self.file.write(line + "\n")
+        print(line, file=sys.stderr, flush=True)
+
+    def exception(self, exc: BaseException) -> str:
+        """Log the traceback; return the one-line reason that goes into the failure record."""
+        self("".join(traceback.format_exception(exc)).rstrip())
+        return failure_reason(exc)
+
+
+def failure_reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    # CUDA: torch.OutOfMemoryError "CUDA out of memory"; CPU: RuntimeError "DefaultCPUAllocator: can't allocate
+    # memory ... (Cannot allocate memory)" -- both are out of memory, recorded as such.
+    oom_words = ("out of memory", "can't allocate memory", "cannot allocate memory")
+    if isinstance(exc, (MemoryError, _torch_oom())) or any(w in text.lower() for w in oom_words):
+        return f"out of memory: {type(exc).__name__}: {text}"[:300]
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _torch_oom() -> tuple[type, ...]:
+    torch = sys.modules.get("torch")
+    return (torch.OutOfMemoryError,) if torch is not None and hasattr(torch, "OutOfMemoryError") else ()
+
+
+def set_threads(threads: int) -> int:
+    """Pin torch's intra-op threads to the job's Snakemake threads, never more than the cores this process
+    may use (`--cores 4` on a 2-core box must not oversubscribe)."""
+    import os
+
+    import torch
+
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    torch.set_num_threads(max(1, min(int(threads), available)))
+    return torch.get_num_threads()
+
+
+def resolve_device(device: str):
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda was asked for, but torch.cuda.is_available() is False on this machine")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {device!r}")
+    return torch.device(device)
+
+
+def _record_path(outputs) -> str | None:
+    keys = list(outputs.keys()) if hasattr(outputs, "keys") else []
+    if "record" in keys:
+        return outputs.record
+    jsons = [str(p) for p in outputs if str(p).endswith(".json")]
+    return jsons[0] if len(jsons) == 1 else None
+
+
+def _scalars(params: dict) -> dict:
+    return {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool))}
+
+
+def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), outputs=(), threads: int = 1,
+            log: JobLog | None = None, record_failures: bool = False) -> dict | None:
+    """Run `body` with what it asks for by name; write its record (see module doc). Returns the record."""
+    log = log or JobLog(None)
+    wanted = inspect.signature(body).parameters
+    context = {"inputs": inputs, "outputs": outputs, "log": log, "threads": threads}
+    record_path = _record_path(outputs)
     try:
-        record["threads"] = set_threads(threads)
-        if "device" in kwargs:
-            kwargs["device"] = resolve_device(kwargs["device"])
-        log(f"{fn.__module__}.{fn.__name__}({', '.join(f'{k}={v}' for k, v in args.items())}), "
-            f"{record['threads']} thread(s)")
+        kwargs = {k: v for k, v in {**params, **context}.items() if k in wanted}
+        if "threads" in wanted or "device" in wanted:  # a torch job: pin its threads first
+            threads = set_threads(threads)
+            kwargs.update({k: v for k, v in (("threads", threads),) if k in wanted})
+        if "device" in wanted:
+            kwargs["device"] = resolve_device(params.get("device", "auto"))
+        log(f"{body.__module__}.{body.__name__}({', '.join(f'{k}={v}' for k, v in _scalars(params).items())})"
+            f", {threads} thread(s)")
         t0 = time.perf_counter()
-        record.update(fn(**kwargs))
-        summary = {k: record[k] for k in SUMMARY_KEYS if k in record}
-        log(f"done in {time.perf_counter() - t0:.1f}s: {summary}")
-    except Exception as e:  # noqa: BLE001 - recorded as this job's failure; the rest of Part 3 goes on
-        record.update(args, status="failed", error=log.exception(e))
-    write_json(out_path, record)
+        record = body(**kwargs)
+        log(f"done in {time.perf_counter() - t0:.1f}s")
+    except Exception as e:  # noqa: BLE001 - a record job's failure is a row of the lab; others re-raise
+        if not (record_failures and record_path):
+            log.exception(e)
+            raise
+        record = {**_scalars(params), "status": "failed", "error": log.exception(e)}
+    if isinstance(record, dict) and record_path:
+        record.setdefault("status", "ok")
+        record.setdefault("error", None)
+        write_json(record_path, record)
     return record
+
+
+def run(smk, body: Callable[..., dict | None], record_failures: bool = False) -> dict | None:
+    """Entry point of every scripts/*.py: `run(snakemake, body)`."""
+    params = {k: getattr(smk.params, k) for k in smk.params.keys()}
+    return execute(body, params, inputs=smk.input, outputs=smk.output, threads=smk.threads,
+                   log=JobLog(smk.log[0] if smk.log else None), record_failures=record_failures)

@@ -4,7 +4,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from mlalab.stages.data import FILES, ChecksumError, fetch, load_split, read_idx, write_idx
+from mlalab.plan.mnist import FILES
+from mlalab.stages.data import ChecksumError, fetch, load_split, read_idx, write_idx
 from tests.conftest import SHARED_MNIST
 
 

@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from mlalab.measure.counting import count_all
-from mlalab.measure.models import build_model, count_params, model_slug
+from mlalab.measure.models import build_model, count_params
+from mlalab.plan.config import model_slug
 
 # The lab's architectures and their exact parameter counts (issue 2).
 PARAMS = [

@@ -55,17 +55,6 @@ def build_model(kind: str, model: dict) -> nn.Sequential:
     return builder(**model)
 
 
-def model_slug(kind: str, model: dict) -> str:
-    """A readable, file-safe id that depends on the architecture only."""
-    if kind == "mlp":
-        h = model["hidden"]
-        widths = f"{h[0]}x{len(h)}" if len(set(h)) == 1 else ".".join(map(str, h))
-        return f"mlp-h{widths}" + ("-bn" if model.get("batchnorm") else "")
-    if kind == "cnn":
-        return f"cnn-k{model['kernel']}-c{'.'.join(map(str, model['channels']))}-fc{model.get('fc', 128)}"
-    raise ValueError(f"unknown model kind {kind!r}")
-
-
 def example_input(batch: int, device: str | torch.device = "cpu", dtype=torch.float32) -> torch.Tensor:
     return torch.randn(batch, *INPUT_SHAPE, device=device, dtype=dtype)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mlalab.measure.models import model_slug
-
 ARCH_KEYS = {"mlp": ("hidden", "batchnorm"), "cnn": ("channels", "kernel", "fc")}
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -31,6 +29,17 @@ class Lab:
 
     def rows_of(self, experiment: str) -> list[Row]:
         return [r for r in self.rows if r.experiment == experiment]
+
+
+def model_slug(kind: str, model: dict) -> str:
+    """A readable, file-safe id that depends on the architecture only."""
+    if kind == "mlp":
+        h = model["hidden"]
+        widths = f"{h[0]}x{len(h)}" if len(set(h)) == 1 else ".".join(map(str, h))
+        return f"mlp-h{widths}" + ("-bn" if model.get("batchnorm") else "")
+    if kind == "cnn":
+        return f"cnn-k{model['kernel']}-c{'.'.join(map(str, model['channels']))}-fc{model.get('fc', 128)}"
+    raise ValueError(f"unknown model kind {kind!r}")
 
 
 def _fmt(x) -> str:

@@ -6,7 +6,7 @@ from snakemake.exceptions import WorkflowError
 
 from mlalab.plan.config import expand as expand_lab
 from mlalab.plan.deps import closure
-from mlalab.stages.data import FILES as MNIST_FILES
+from mlalab.plan.mnist import FILES as MNIST_FILES
 
 LAB = expand_lab(config)
 R = config["results"].rstrip("/")
