@@ -13,17 +13,16 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
-include: "workflow/rules/bench.smk"
+include: "workflow/rules/latency.smk"
 include: "workflow/rules/profile.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/part3.smk"
-include: "workflow/rules/peak.smk"
-include: "workflow/rules/precision.smk"
+include: "workflow/rules/efficiency.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
-        TARGETS,
+        final_outputs(),
     default_target: True

@@ -102,7 +102,7 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
     record_path = _record_path(outputs)
     try:
         kwargs = {k: v for k, v in {**params, **context}.items() if k in wanted}
-        if "threads" in wanted or "device" in wanted:  # a torch job: pin its threads first
+        if "torch" in sys.modules:  # a torch job (its body's module imports torch): pin its threads first
             threads = set_threads(threads)
             kwargs.update({k: v for k, v in (("threads", threads),) if k in wanted})
         if "device" in wanted:

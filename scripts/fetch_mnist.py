@@ -1,9 +1,6 @@
-"""Snakemake script: provide verified MNIST IDX files (rule mnist)."""
+"""Snakemake script: the four verified MNIST IDX files (rule mnist)."""
 
-from pathlib import Path
+from mlalab.runner import run
+from mlalab.stages.data import fetch_mnist
 
-from mlalab.joblog import JobLog
-from mlalab.stages.data import fetch
-
-log = JobLog(snakemake.log[0])  # noqa: F821 - injected by Snakemake
-fetch(Path(snakemake.output[0]).parent, snakemake.params.mnist_dir, log=log)  # noqa: F821
+run(snakemake, fetch_mnist)  # noqa: F821 - injected by Snakemake

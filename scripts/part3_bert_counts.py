@@ -1,7 +1,6 @@
-"""Snakemake script (rule part3_bert_counts): BERT-base params and MACs by every counter, config -> JSON."""
+"""Snakemake script: BERT-base params and MACs by every counter (rule part3_bert_counts)."""
 
-from mlalab.runner import run_job
-from mlalab.stages.part3_bert import counts_record
+from mlalab.runner import run
+from mlalab.stages.part3 import bert_counts
 
-sm = snakemake  # noqa: F821 - injected by Snakemake
-run_job(counts_record, sm.output[0], sm.log[0], sm.threads, seq_len=sm.params.seq_len)
+run(snakemake, bert_counts, record_failures=True)  # noqa: F821 - injected by Snakemake

@@ -1,9 +1,6 @@
-"""Snakemake script (rule part3_bert_gemms): GEMM inventory traced inside encoder.layer[0] -> JSON."""
+"""Snakemake script: the GEMM inventory of BERT encoder.layer[0] (rule part3_bert_gemms)."""
 
-from mlalab.runner import run_job
-from mlalab.stages.part3_bert import gemm_record
+from mlalab.runner import run
+from mlalab.stages.part3 import bert_gemms
 
-sm = snakemake  # noqa: F821 - injected by Snakemake
-p = sm.params
-run_job(gemm_record, sm.output[0], sm.log[0], sm.threads, batch_size=p.batch_size, seq_len=p.seq_len,
-        block=p.block)
+run(snakemake, bert_gemms, record_failures=True)  # noqa: F821 - injected by Snakemake

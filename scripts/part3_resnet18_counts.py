@@ -1,7 +1,6 @@
-"""Snakemake script (rule part3_resnet18_counts): ResNet18 params and MACs by thop / aten / analytic -> JSON."""
+"""Snakemake script: ResNet18 params and MACs by every counter (rule part3_resnet18_counts)."""
 
-from mlalab.runner import run_job
-from mlalab.stages.part3_resnet import counts_record
+from mlalab.runner import run
+from mlalab.stages.part3 import resnet18_counts
 
-sm = snakemake  # noqa: F821 - injected by Snakemake
-run_job(counts_record, sm.output[0], sm.log[0], sm.threads, image_size=sm.params.image_size)
+run(snakemake, resnet18_counts, record_failures=True)  # noqa: F821 - injected by Snakemake

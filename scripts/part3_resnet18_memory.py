@@ -1,10 +1,6 @@
-"""Snakemake script (rule part3_resnet18_memory): weights vs activations and the per-layer table at one
-batch size -> JSON."""
+"""Snakemake script: ResNet18 weights vs activations at one batch size (rule part3_resnet18_memory)."""
 
-from mlalab.runner import run_job
-from mlalab.stages.part3_resnet import memory_record
+from mlalab.runner import run
+from mlalab.stages.part3 import resnet18_memory
 
-sm = snakemake  # noqa: F821 - injected by Snakemake
-p = sm.params
-run_job(memory_record, sm.output[0], sm.log[0], sm.threads, batch_size=p.batch_size, image_size=p.image_size,
-        device=p.device)
+run(snakemake, resnet18_memory, record_failures=True)  # noqa: F821 - injected by Snakemake

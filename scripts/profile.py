@@ -1,7 +1,6 @@
-"""Snakemake script: profile one MNIST architecture (rule profile)."""
+"""Snakemake script: params, MACs, shapes and the per-layer table of one MNIST architecture (rule profile)."""
 
-from mlalab.joblog import JobLog
-from mlalab.stages.profiling import profile_model
+from mlalab.runner import run
+from mlalab.stages.mnist import profile
 
-sm = snakemake  # noqa: F821 - injected by Snakemake
-profile_model(sm.params.spec, sm.params.batches, sm.output.profile, sm.output.layers, JobLog(sm.log[0]))
+run(snakemake, profile)  # noqa: F821 - injected by Snakemake

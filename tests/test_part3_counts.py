@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from mlalab.measure import counts, gemms, nets
+from mlalab.measure import counts, gemms
+from mlalab.measure import models as nets
 
 RESNET18_PARAMS = 11_689_512
 RESNET18_MACS_224 = 1_814_073_344          # conv + fc MACs of one 224x224 image

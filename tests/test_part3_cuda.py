@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from mlalab.measure import memory, nets
+from mlalab.measure import memory
+from mlalab.measure import models as nets
 from mlalab.stages import part3_bench as bench
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

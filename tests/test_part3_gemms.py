@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from mlalab.measure import counts, gemms, nets
+from mlalab.measure import counts, gemms
+from mlalab.measure import models as nets
 
 ROLES = ["Q projection", "K projection", "V projection", "attention scores (Q K^T)", "attention x V (context)",
          "attention output dense", "FFN intermediate", "FFN output"]

@@ -3,7 +3,8 @@
 import torch
 from torch import nn
 
-from mlalab.measure import memory, nets
+from mlalab.measure import memory
+from mlalab.measure import models as nets
 
 
 def _mlp(inplace=False):

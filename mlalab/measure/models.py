@@ -1,4 +1,11 @@
-"""Build the lab's MNIST models from a plain spec dict (the config's `model:` after variant overrides)."""
+"""Every model the lab measures, built from a plain spec (random weights; nothing is downloaded), and its inputs.
+
+A spec is what mlalab.plan.config.model_specs gives for a model id:
+* {"source": "mnist", "kind": "mlp"|"cnn", "model": {...}}: the lab's MNIST MLPs and CNNs;
+* {"source": "torchvision", "name": "resnet18", "image_size": 224}: a torchvision builder, weights=None;
+* {"source": "transformers", "name": "BertConfig", "seq_len": 128, "attn_implementation": "sdpa",
+  "config": {...overrides}}: the config class's model (BertConfig -> BertModel), random weights.
+"""
 
 from __future__ import annotations
 
@@ -63,3 +70,85 @@ def count_params(model: nn.Module) -> tuple[int, int]:
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return total, trainable
+
+
+# ---- Part 3: ResNet18 and BERT-base, built from their configs -------------------------------------------
+RESNET18 = "resnet18"
+BERT = "bert-base"
+
+
+def build_resnet18(seed: int = 0) -> nn.Module:
+    import torchvision
+
+    torch.manual_seed(seed)
+    return torchvision.models.resnet18(weights=None).eval()
+
+
+def build_bert(attn_implementation: str = "sdpa", seed: int = 0) -> nn.Module:
+    """BERT-base (`BertConfig()` defaults: 12 layers, d_model 768, 12 heads, FFN 3072) as a bare `BertModel`:
+    embeddings + encoder + the default pooler (dense+tanh on [CLS]); no task head."""
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    model = BertModel(BertConfig(attn_implementation=attn_implementation))
+    got = model.config._attn_implementation
+    if got != attn_implementation:
+        raise RuntimeError(f"asked for attn_implementation={attn_implementation!r}, transformers gave {got!r}")
+    return model.eval()
+
+
+def image_batch(batch_size: int, image_size: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(batch_size, 3, image_size, image_size, generator=g)
+
+
+def token_batch(batch_size: int, seq_len: int, vocab_size: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, vocab_size, (batch_size, seq_len), generator=g)
+
+
+def bert_config_record(model: nn.Module) -> dict:
+    """Architecture numbers read from the model's own config (not restated by hand)."""
+    c = model.config
+    return {
+        "model": BERT,
+        "class": type(model).__name__,
+        "head": "pooler (dense 768->768 + tanh on [CLS]); no task head" if model.pooler is not None
+                else "none",
+        "num_layers": c.num_hidden_layers,
+        "d_model": c.hidden_size,
+        "num_heads": c.num_attention_heads,
+        "head_dim": c.hidden_size // c.num_attention_heads,
+        "ffn_dim": c.intermediate_size,
+        "vocab_size": c.vocab_size,
+        "max_position_embeddings": c.max_position_embeddings,
+        "type_vocab_size": c.type_vocab_size,
+        "hidden_act": c.hidden_act,
+        "attn_implementation": c._attn_implementation,
+    }
+
+
+def build(spec: dict, seed: int = 0) -> nn.Module:
+    """The model of a spec (see the module doc), in eval mode, weights drawn with `seed`."""
+    source = spec["source"]
+    if source == "mnist":
+        torch.manual_seed(seed)
+        return build_model(spec["kind"], spec["model"]).eval()
+    if source == "torchvision" and spec["name"] == "resnet18":
+        return build_resnet18(seed)
+    if source == "transformers" and spec["name"] == "BertConfig":
+        return build_bert(spec.get("attn_implementation", "sdpa"), seed)
+    raise ValueError(f"no builder for model spec {spec!r}")
+
+
+def example_batch(spec: dict, model: nn.Module, batch_size: int, seed: int = 0) -> torch.Tensor:
+    """A batch of random inputs of the spec's shape (token ids for transformers)."""
+    source = spec["source"]
+    if source == "mnist":
+        g = torch.Generator().manual_seed(seed)
+        return torch.randn(batch_size, *INPUT_SHAPE, generator=g)
+    if source == "torchvision":
+        return image_batch(batch_size, int(spec["image_size"]), seed)
+    if source == "transformers":
+        return token_batch(batch_size, int(spec["seq_len"]), model.config.vocab_size, seed)
+    raise ValueError(f"no inputs for model spec {spec!r}")

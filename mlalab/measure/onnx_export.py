@@ -47,22 +47,20 @@ def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], ou
             "errors": errors}
 
 
-def export_mnist(kind: str, spec: dict, path) -> dict:
-    from mlalab.measure.models import build_model, example_input
+def export_model(outputs, spec: dict, log) -> None:
+    """The onnx rule: one model of the lab (random weights, seed 0: the graph is what matters) to ONNX, batch
+    dimension dynamic. Transformers are traced with eager attention, so the graph shows the attention GEMMs."""
+    from mlalab.measure import models
 
-    torch.manual_seed(0)
-    model = build_model(kind, spec)
-    return export(model, (example_input(1),), path, ["image"], ["logits"])
-
-
-def export_part3(name: str, path, image_size: int = 224, seq_len: int = 128) -> dict:
-    from mlalab.measure import nets
-    if name == "resnet18":
-        model = nets.build_resnet18()
-        return export(model, (nets.image_batch(1, image_size),), path, ["image"], ["logits"])
-    if name in ("bert", "bert-base"):
-        model = nets.build_bert(attn_implementation="eager")
+    if spec["source"] == "transformers":
+        spec = {**spec, "attn_implementation": "eager"}
+    model = models.build(spec)
+    x = models.example_batch(spec, model, 1)
+    if spec["source"] == "transformers":
         model.config.return_dict = False
-        ids = nets.token_batch(1, seq_len, model.config.vocab_size)
-        return export(model, (ids,), path, ["input_ids"], ["last_hidden_state", "pooler_output"])
-    raise ValueError(f"unknown Part 3 model {name!r}")
+        info = export(model, (x,), outputs[0], ["input_ids"], ["last_hidden_state", "pooler_output"])
+    else:
+        info = export(model, (x,), outputs[0], ["image"], ["logits"])
+    log(f"exported {outputs[0]} with the {info['exporter']} exporter, opset {info['opset']}, "
+        f"{info['bytes'] / 2**20:.1f} MiB in {info['seconds']:.1f} s"
+        + (f"; first tries: {info['errors']}" if info["errors"] else ""))

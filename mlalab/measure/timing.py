@@ -16,24 +16,6 @@ from typing import Callable
 import torch
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda was asked for, but torch.cuda.is_available() is False on this machine")
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda, got {device!r}")
-    return torch.device(device)
-
-
-def set_threads(threads: int) -> int:
-    """Pin torch's intra-op threads to the job's Snakemake threads, so timing jobs never oversubscribe."""
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    threads = max(1, min(int(threads), available))  # `--cores 4` on a 2-core box must not oversubscribe
-    torch.set_num_threads(threads)
-    return torch.get_num_threads()
-
-
 def sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -49,22 +31,25 @@ def quantile(sorted_xs: list[float], q: float) -> float:
     return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
 
 
-def summarize(times_s: list[float]) -> dict:
+def summarize(times_s: list[float], prefix: str = "latency") -> dict:
+    """The record's statistics of one series of timed calls, named `{prefix}_median_s` ... `{prefix}_repeats`
+    (docs/columns.md)."""
     xs = sorted(times_s)
     return {
-        "n": len(xs),
-        "median_s": quantile(xs, 0.5),
-        "p10_s": quantile(xs, 0.1),
-        "p90_s": quantile(xs, 0.9),
-        "mean_s": statistics.fmean(xs),
-        "std_s": statistics.stdev(xs) if len(xs) > 1 else 0.0,
-        "min_s": xs[0],
-        "max_s": xs[-1],
+        f"{prefix}_median_s": quantile(xs, 0.5),
+        f"{prefix}_p10_s": quantile(xs, 0.1),
+        f"{prefix}_p90_s": quantile(xs, 0.9),
+        f"{prefix}_mean_s": statistics.fmean(xs),
+        f"{prefix}_std_s": statistics.stdev(xs) if len(xs) > 1 else 0.0,
+        f"{prefix}_min_s": xs[0],
+        f"{prefix}_max_s": xs[-1],
+        f"{prefix}_repeats": len(xs),
     }
 
 
-def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats: int) -> dict:
-    """Time `fn` per call; returns summary statistics plus the raw samples."""
+def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats: int,
+            prefix: str = "latency") -> dict:
+    """Time `fn` per call; returns the summary statistics plus the raw samples (`{prefix}_samples_s`)."""
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     for _ in range(warmup):
@@ -76,7 +61,7 @@ def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats
         fn()
         sync(device)
         samples.append(time.perf_counter() - t0)
-    return {**summarize(samples), "samples_s": samples}
+    return {**summarize(samples, prefix), f"{prefix}_samples_s": samples}
 
 
 def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, warmup: int, repeats: int,
@@ -94,9 +79,9 @@ def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, warmu
     stats = measure(call, device, warmup, repeats)
     batch = x.shape[0]
     stats["batch_size"] = batch
-    stats["throughput_per_s"] = batch / stats["median_s"]
-    stats["throughput_p10_per_s"] = batch / stats["p90_s"]  # slowest tenth of calls -> lowest throughput
-    stats["throughput_p90_per_s"] = batch / stats["p10_s"]
+    stats["throughput_per_s"] = batch / stats["latency_median_s"]
+    stats["throughput_p10_per_s"] = batch / stats["latency_p90_s"]  # slowest tenth of calls -> lowest throughput
+    stats["throughput_p90_per_s"] = batch / stats["latency_p10_s"]
     return stats
 
 
@@ -108,7 +93,7 @@ def environment(device: torch.device) -> dict:
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "method": "time.perf_counter around each call after warm-up"
+        "timing_method": "time.perf_counter around each call after warm-up"
                   + ("; torch.cuda.synchronize() after each call" if device.type == "cuda" else ""),
     }
     return env

@@ -1,6 +1,8 @@
-"""Which JSON records feed which Part 3 table (used by workflow/rules/part3.smk; paths only, no torch)."""
+"""Which records feed which Part 3 table (used by workflow/rules/part3.smk; paths only, no torch)."""
 
 from __future__ import annotations
+
+from mlalab.plan import latency
 
 TABLES = [
     "part3_resnet18_latency",
@@ -15,23 +17,25 @@ TABLES = [
 ]
 
 
-def precisions(p3: dict) -> list[str]:
-    return ["fp32"] + (["bf16"] if p3.get("bf16", False) else [])
+def latency_files(config: dict, model: str, section: str) -> list[str]:
+    """The latency records of a Part 3 table: its configured precisions x batch sizes (not Q1's extra batch)."""
+    p3, r = config["part3"], config["results"].rstrip("/")
+    return [latency.path(r, model, p, b) for p in latency.part3_precisions(config)
+            for b in p3[section]["batch_sizes"]]
 
 
-def latency_files(p3: dict, base: str, net: str) -> list[str]:
-    """net: 'resnet18' or 'bert' (also the config section and the folder under {results}/part3)."""
-    return [f"{base}/{net}/latency/{p}-bs{b}.json" for p in precisions(p3) for b in p3[net]["batch_sizes"]]
-
-
-def table_inputs(p3: dict, base: str, table: str) -> dict:
-    """Named inputs of one table; `base` is {results}/part3."""
+def table_inputs(config: dict, table: str) -> dict:
+    """Named inputs of one table."""
+    r = config["results"].rstrip("/")
+    base = f"{r}/part3"
+    p3 = config["part3"]
     memory = [f"{base}/resnet18/memory/bs{b}.json" for b in p3["resnet18"]["batch_sizes"]]
     counts = {"resnet": f"{base}/resnet18/counts.json", "bert": f"{base}/bert/counts.json"}
     return {
-        "part3_resnet18_latency": {"records": latency_files(p3, base, "resnet18")},
-        "part3_bert_latency": {"records": latency_files(p3, base, "bert")},
-        "part3_resnet18_q1": {"record": f"{base}/resnet18/q1.json"},
+        "part3_resnet18_latency": {"records": latency_files(config, "resnet18", "resnet18")},
+        "part3_bert_latency": {"records": latency_files(config, "bert-base", "bert")},
+        "part3_resnet18_q1": {"record": f"{base}/resnet18/q1.json",
+                              "batch": latency.path(r, "resnet18", "fp32", int(p3["resnet18"]["q1_images"]))},
         "part3_counts": counts,
         "part3_counts_breakdown": counts,
         "part3_resnet18_memory": {"records": memory},

@@ -129,3 +129,8 @@ def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
 def subset_of(data_cfg: dict | None, split: str) -> int | None:
     """The config's `data.{split}_subset` (None = the whole split)."""
     return (data_cfg or {}).get(f"{split}_subset")
+
+
+def fetch_mnist(outputs, mnist_dir, log) -> None:
+    """The mnist rule: the four verified IDX files, from `mnist_dir` or downloaded."""
+    fetch(Path(outputs[0]).parent, mnist_dir, log=log)

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mlalab.io import shape_text as _shape
 from mlalab.measure.memory import crossover_batch
-
-ENV_COLUMNS = ["device", "device_name", "threads", "dtype", "torch"]
-LATENCY_COLUMNS = ["n", "median_s", "p10_s", "p90_s", "mean_s", "std_s", "min_s", "max_s",
-                   "throughput_per_s", "throughput_p10_per_s", "throughput_p90_per_s"]
-
-
-def _shape(shape) -> str:
-    return "x".join(str(s) for s in shape) if shape else ""
+from mlalab.stages.tables import LATENCY_COLUMNS
 
 
 def _require_ok(record: dict, what: str) -> dict:
@@ -25,44 +19,40 @@ def _require_ok(record: dict, what: str) -> dict:
 
 
 def latency(records: list[dict], model: str) -> pd.DataFrame:
-    """part3_resnet18_latency / part3_bert_latency, one row per (precision, batch size):
-    model, precision (fp32|bf16), batch_size, image_size (ResNet18) or seq_len + attn_implementation (BERT),
-    n (timed repeats), median_s, p10_s, p90_s, mean_s, std_s, min_s, max_s (latency of one batch),
-    throughput_per_s (images or sequences / s = batch / median), throughput_p10_per_s, throughput_p90_per_s,
-    [tokens_per_s for BERT], device, device_name, threads, dtype, torch, status ('ok' | 'failed'), error
-    (a failed job's row keeps its identifying columns, numbers empty)."""
+    """part3_resnet18_latency / part3_bert_latency, one row per (precision, batch size): model, batch_size,
+    image_size (ResNet18) or seq_len + attn_implementation (BERT), then the latency record's columns
+    (docs/columns.md), [tokens_per_s for BERT], status, error (a failed job's row keeps its identifying
+    columns, numbers empty)."""
     rows = []
     for r in records:
-        row = {"model": r.get("model", model), "precision": r.get("precision"), "batch_size": r.get("batch_size")}
-        for k in ("image_size", "seq_len", "attn_implementation"):
-            if k in r:
-                row[k] = r[k]
-        row.update({k: r.get(k) for k in LATENCY_COLUMNS})
+        row = {"model": r.get("model", model), "batch_size": r.get("batch_size")}
+        row.update({k: r[k] for k in ("image_size", "seq_len", "attn_implementation") if k in r})
+        row.update({k: r.get(k) for k in LATENCY_COLUMNS if k != "test_set_time_s"})
         if "seq_len" in r:
-            row["tokens_per_s"] = r["throughput_per_s"] * r["seq_len"] if r.get("throughput_per_s") else None
-        row.update({k: r.get(k) for k in ENV_COLUMNS})
+            row["tokens_per_s"] = r.get("tokens_per_s")
         row.update({"status": r.get("status", "ok"), "error": r.get("error")})
         rows.append(row)
     return pd.DataFrame(rows).sort_values(["precision", "batch_size"], kind="stable").reset_index(drop=True)
 
 
-def q1(record: dict) -> pd.DataFrame:
-    """part3_resnet18_q1, one row: model, images, image_size,
-    one_at_a_time_s / one_at_a_time_p10_s / one_at_a_time_p90_s (all images, one per call),
-    one_batch_s / one_batch_p10_s / one_batch_p90_s (all images as one batch),
-    ratio_one_at_a_time_over_batch (medians), per_image_one_at_a_time_s, per_image_one_batch_s,
-    repeats, device, device_name, threads, dtype, torch."""
+def q1(record: dict, batch: dict) -> pd.DataFrame:
+    """part3_resnet18_q1, one row: model, batch_size (the number of images), image_size,
+    one_at_a_time_s / one_at_a_time_p10_s / one_at_a_time_p90_s / one_at_a_time_repeats (a pass over the
+    images, one per call), then the latency record of the same images as one batch (`batch`: the same record
+    as the latency table's), ratio_one_at_a_time_over_batch (medians), per_image_one_at_a_time_s,
+    per_image_one_batch_s."""
     _require_ok(record, "Q1")
+    _require_ok(batch, f"ResNet18 latency at batch {record['images']}")
     n = record["images"]
-    row = {"model": record["model"], "images": n, "image_size": record["image_size"]}
-    for key in ("one_at_a_time", "one_batch"):
-        s = record[key]
-        row.update({f"{key}_s": s["median_s"], f"{key}_p10_s": s["p10_s"], f"{key}_p90_s": s["p90_s"]})
-    row["ratio_one_at_a_time_over_batch"] = record["ratio_one_at_a_time_over_batch"]
+    row = {"model": record["model"], "batch_size": n, "image_size": record["image_size"],
+           "one_at_a_time_s": record["one_at_a_time_median_s"],
+           "one_at_a_time_p10_s": record["one_at_a_time_p10_s"],
+           "one_at_a_time_p90_s": record["one_at_a_time_p90_s"],
+           "one_at_a_time_repeats": record["one_at_a_time_repeats"]}
+    row.update({k: batch.get(k) for k in LATENCY_COLUMNS if k != "test_set_time_s"})
+    row["ratio_one_at_a_time_over_batch"] = row["one_at_a_time_s"] / batch["latency_median_s"]
     row["per_image_one_at_a_time_s"] = row["one_at_a_time_s"] / n
-    row["per_image_one_batch_s"] = row["one_batch_s"] / n
-    row["repeats"] = record["one_batch"]["n"]
-    row.update({k: record[k] for k in ENV_COLUMNS})
+    row["per_image_one_batch_s"] = batch["latency_median_s"] / n
     return pd.DataFrame([row])
 
 
@@ -190,7 +180,7 @@ def memory(records: list[dict]) -> pd.DataFrame:
             row[f"activations_over_weights_{kind}"] = a / w
             row[f"dominant_{kind}"] = "activations" if a > w else "weights"
             row[f"crossover_batch_{kind}"] = crossover_batch(w, a, r["batch_size"])
-        row.update({k: r[k] for k in ("device", "threads", "dtype")})
+        row.update({k: r[k] for k in ("device", "threads", "precision")})
         row.update({"status": "ok", "error": None})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -253,7 +243,7 @@ def _read(paths) -> list[dict]:
 BUILDERS = {
     "part3_resnet18_latency": lambda i: latency(_read(i["records"]), "resnet18"),
     "part3_bert_latency": lambda i: latency(_read(i["records"]), "bert-base"),
-    "part3_resnet18_q1": lambda i: q1(_read(i["record"])[0]),
+    "part3_resnet18_q1": lambda i: q1(_read(i["record"])[0], _read(i["batch"])[0]),
     "part3_counts": lambda i: counts(_read(i["resnet"])[0], _read(i["bert"])[0]),
     "part3_counts_breakdown": lambda i: counts_breakdown(_read(i["resnet"])[0], _read(i["bert"])[0]),
     "part3_resnet18_memory": lambda i: memory(_read(i["records"])),
@@ -266,3 +256,12 @@ BUILDERS = {
 def build(table: str, inputs: dict) -> pd.DataFrame:
     """The DataFrame of one Part 3 table from its input JSON paths (keys as in workflow/rules/part3.smk)."""
     return BUILDERS[table](inputs)
+
+
+def part3_table(inputs, outputs, table: str, log) -> None:
+    """The part3_table rule: one Part 3 table from its records."""
+    from mlalab.io import write_csv
+
+    frame = build(table, dict(inputs.items()))
+    write_csv(outputs[0], frame)
+    log(f"{table}: {len(frame)} rows")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import torch
 
+from mlalab.measure.precision import bf16_supported
 from mlalab.measure.timing import environment, measure
 
 DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16}
@@ -49,16 +50,6 @@ class _Tf32:
         torch.backends.cuda.matmul.allow_tf32 = self.saved
 
 
-def bf16_supported(device: torch.device) -> bool:
-    """True where bf16 matmul runs natively (CUDA with bf16 support; CPU with AVX512-BF16/AMX via oneDNN)."""
-    if device.type == "cuda":
-        return bool(torch.cuda.is_bf16_supported())
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
 def matmul_flops(n: int) -> int:
     """Floating-point operations of an (n x n) @ (n x n) matmul: n^3 multiply-adds = 2 n^3 FLOPs."""
     return 2 * n ** 3
@@ -77,11 +68,14 @@ def matmul(n: int, dtype: str, device: torch.device, warmup: int, repeats: int, 
     with _Tf32(dtype == "tf32"):
         stats = measure(lambda: torch.mm(a, b, out=out), device, warmup, repeats)
     flops = matmul_flops(n)
-    return {"measure": "matmul", "dtype": dtype, "size": n, "bytes": None, "flops": flops,
-            "median_s": stats["median_s"], "p10_s": stats["p10_s"], "p90_s": stats["p90_s"],
-            "repeats": stats["n"], "gflops": gflops(flops, stats["median_s"]),
-            "gflops_p10": gflops(flops, stats["p90_s"]), "gflops_p90": gflops(flops, stats["p10_s"]),
-            "gflops_best": gflops(flops, stats["min_s"]), "gbs": None, "gbs_best": None}
+    return {"measure": "matmul", "precision": dtype, "size": n, "bytes": None, "flops": flops, **_timing(stats),
+            "gflops": gflops(flops, stats["latency_median_s"]),
+            "gflops_p10": gflops(flops, stats["latency_p90_s"]), "gflops_p90": gflops(flops, stats["latency_p10_s"]),
+            "gflops_best": gflops(flops, stats["latency_min_s"]), "gbs": None, "gbs_best": None}
+
+
+def _timing(stats: dict) -> dict:
+    return {k: stats[k] for k in ("latency_median_s", "latency_p10_s", "latency_p90_s", "latency_repeats")}
 
 
 def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
@@ -91,10 +85,9 @@ def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
     dst = torch.empty_like(src)
     stats = measure(lambda: dst.copy_(src), device, warmup, repeats)
     moved = 2 * numel * 4
-    return {"measure": "copy", "dtype": "fp32", "size": numel, "bytes": moved, "flops": None,
-            "median_s": stats["median_s"], "p10_s": stats["p10_s"], "p90_s": stats["p90_s"],
-            "repeats": stats["n"], "gflops": None, "gflops_p10": None, "gflops_p90": None, "gflops_best": None,
-            "gbs": moved / stats["median_s"] / 1e9, "gbs_best": moved / stats["min_s"] / 1e9}
+    return {"measure": "copy", "precision": "fp32", "size": numel, "bytes": moved, "flops": None, **_timing(stats),
+            "gflops": None, "gflops_p10": None, "gflops_p90": None, "gflops_best": None,
+            "gbs": moved / stats["latency_median_s"] / 1e9, "gbs_best": moved / stats["latency_min_s"] / 1e9}
 
 
 def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
@@ -112,10 +105,10 @@ def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
             continue
         for n in cfg["matmul_sizes"]:
             row = matmul(int(n), dtype, device, warmup, repeats)
-            log(f"matmul {dtype} n={n}: median {row['median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
+            log(f"matmul {dtype} n={n}: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
             rows.append(row)
     row = copy(int(cfg["copy_mib"]) * 2 ** 20, device, warmup, repeats)
-    log(f"copy {cfg['copy_mib']} MiB: median {row['median_s'] * 1e3:.3f} ms, {row['gbs']:.1f} GB/s")
+    log(f"copy {cfg['copy_mib']} MiB: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gbs']:.1f} GB/s")
     rows.append(row)
     env = environment(device)
     if device.type == "cuda":  # what the timed models run with: matmuls fp32 unless allowed, convs per cuDNN
@@ -139,7 +132,7 @@ def summarize(rows: list[dict], key: str = "best") -> dict:
         return r.get(k) if r.get(k) is not None else r.get(k.replace("_best", ""))
 
     def best_row(dtype):
-        xs = [r for r in rows if r["measure"] == "matmul" and r["dtype"] == dtype]
+        xs = [r for r in rows if r["measure"] == "matmul" and r["precision"] == dtype]
         return max(xs, key=lambda r: val(r, gk)) if xs else None
 
     def best(dtype):
@@ -161,19 +154,15 @@ def summarize(rows: list[dict], key: str = "best") -> dict:
             "ridge_fp32_flop_per_byte": (fp32 / bandwidth) if fp32 and bandwidth else None}
 
 
-def run_job(cfg: dict, device_name: str, threads: int, json_path, csv_path, log=print) -> dict:
+def peak(outputs, peak: dict, device, log) -> None:
     """The peak rule: measure, then write the full record (JSON) and one row per measurement (CSV)."""
     import pandas as pd
 
     from mlalab.io import write_csv, write_json
-    from mlalab.measure.timing import resolve_device, set_threads
 
-    device = resolve_device(device_name)
-    got = set_threads(threads)
-    log(f"device {device}, threads {got}")
-    record = measure_peak(cfg, device, log)
-    write_json(json_path, {**record, "config": cfg,
-                           "method": "median of `repeats` timed calls (mlalab.measure.timing.measure) per size; "
-                                     "matmul FLOPs = 2 n^3; copy bytes = read + write"})
-    write_csv(csv_path, pd.DataFrame(record["rows"]))
-    return record
+    log(f"device {device}, threads {torch.get_num_threads()}")
+    record = measure_peak(peak, device, log)
+    write_json(outputs.json, {**record, "config": peak,
+                              "method": "median of `repeats` timed calls (mlalab.measure.timing.measure) per "
+                                        "size; matmul FLOPs = 2 n^3; copy bytes = read + write"})
+    write_csv(outputs.table, pd.DataFrame(record["rows"]))

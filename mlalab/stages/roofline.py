@@ -30,8 +30,6 @@ import pandas as pd
 import torch
 from torch import nn
 
-MAC_COLUMNS = ("macs_per_sample_analytic", "macs_per_sample_aten", "macs_per_sample_thop")
-
 
 def achieved_gflops(macs: float, latency_s: float) -> float:
     """2 x MACs / latency, in GFLOP/s."""
@@ -101,54 +99,22 @@ def _tensors(out):
             yield from _tensors(o)
 
 
-def build(spec: dict) -> tuple[nn.Module, dict]:
-    """A model and the keyword/positional input for one sample, from a roofline model spec.
-
-    spec kinds: {"kind": "mlp"|"cnn", "model": {...}} (the lab's MNIST models), {"kind": "resnet18",
-    "image_size": 224}, {"kind": "bert", "seq_len": 128, "config": {...BertConfig overrides}} (random
-    weights: only shapes matter here).
-    """
-    kind = spec["kind"]
-    if kind in ("mlp", "cnn"):
-        from mlalab.measure.models import INPUT_SHAPE, build_model
-        return build_model(kind, spec["model"]), {"x": torch.zeros(1, *INPUT_SHAPE)}
-    if kind == "resnet18":
-        from torchvision.models import resnet18
-        side = int(spec.get("image_size", 224))
-        return resnet18(weights=None), {"x": torch.zeros(1, 3, side, side)}
-    if kind == "bert":
-        from transformers import BertConfig, BertModel
-        cfg = BertConfig(**spec.get("config", {}))
-        seq = int(spec.get("seq_len", 128))
-        return BertModel(cfg), {"input_ids": torch.zeros(1, seq, dtype=torch.long),
-                                "attention_mask": torch.ones(1, seq, dtype=torch.long)}
-    raise ValueError(f"unknown roofline model kind {kind!r}")
-
-
 def model_traffic(spec: dict) -> dict:
-    """Per-sample input/activation bytes and (batch-independent) parameter bytes of one spec."""
-    model, inputs = build(spec)
-    if "x" in inputs:
-        return traffic_bytes(model, inputs["x"])
-    return traffic_bytes(model, (), **inputs)
+    """Per-sample input/activation bytes and (batch-independent) parameter bytes of one model spec
+    (mlalab.measure.models.build; random weights: only shapes matter here)."""
+    from mlalab.measure.models import build, example_batch
 
-
-def macs_per_batch(row: dict) -> tuple[float, str]:
-    """MACs of one timed call from a table row: `macs_per_batch`, else a per-sample counter x batch."""
-    v = row.get("macs_per_batch")
-    if v is not None and not pd.isna(v):
-        return float(v), "macs_per_batch"
-    for c in MAC_COLUMNS:
-        v = row.get(c)
-        if v is not None and not pd.isna(v):
-            return float(v) * int(row["batch_size"]), c
-    raise KeyError(f"row {row.get('model')} bs{row.get('batch_size')}: no MACs column ({MAC_COLUMNS})")
+    model = build(spec)
+    x = example_batch(spec, model, 1)
+    if spec["source"] == "transformers":
+        return traffic_bytes(model, (), input_ids=x, attention_mask=torch.ones_like(x))
+    return traffic_bytes(model, x)
 
 
 def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.DataFrame:
     """One roofline row per timed call.
 
-    `timings` needs model, batch_size, latency_median_s and MACs (see `macs_per_batch`); optional columns
+    `timings` needs model, batch_size, latency_median_s and macs_per_batch (analytic); optional columns
     (experiment, label, latency_p10_s, latency_p90_s, latency_repeats, source, device, threads) are kept.
     `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.stages.peak.summarize's dict.
     """
@@ -157,7 +123,7 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
     out = []
     for row in timings.to_dict("records"):
         bs = int(row["batch_size"])
-        macs, source = macs_per_batch(row)
+        macs = float(row["macs_per_batch"])
         flops = 2.0 * macs
         t = traffic[row["model"]]
         nbytes = t["param_bytes"] + bs * (t["input_bytes"] + t["activation_bytes"])
@@ -168,11 +134,11 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
         roof_t = max(flops / (p32 * 1e9), nbytes / (bw * 1e9))
         r = {k: row.get(k) for k in ("source", "experiment", "label", "model") if k in row}
         r.update({
-            "batch_size": bs, "latency_median_s": lat,
+            "batch_size": bs, "precision": "fp32", "latency_median_s": lat,
             "latency_p10_s": row.get("latency_p10_s", math.nan), "latency_p90_s": row.get("latency_p90_s", math.nan),
             "latency_repeats": row.get("latency_repeats", math.nan),
             "latency_per_sample_s": lat / bs,
-            "macs_per_batch": macs, "macs_source": source, "flops_per_batch": flops,
+            "macs_per_batch": macs, "macs_source": "analytic", "flops_per_batch": flops,
             "achieved_gflops": g,
             # a slower call (p90 latency) gives the lower GFLOP/s
             "achieved_gflops_p10": achieved_gflops(macs, float(row["latency_p90_s"])) if _ok(row, "latency_p90_s") else math.nan,
@@ -212,126 +178,46 @@ def from_part3(latency: pd.DataFrame, counts: pd.DataFrame, counter: str = "anal
 
     Part 3's bf16 autocast rows are left out: the roofline compares against the fp32 matmul peak.
     """
-    t = latency.copy()
-    if "precision" in t:
-        t = t[t["precision"] == "fp32"]
-    t = t.rename(columns={"median_s": "latency_median_s", "p10_s": "latency_p10_s", "p90_s": "latency_p90_s",
-                          "n": "latency_repeats"})
+    t = latency[(latency["precision"] == "fp32") & (latency["status"] == "ok")].copy()
     macs = counts[counts["counter"] == counter].set_index("model")["macs"]
     missing = sorted(set(t["model"]) - set(macs.index))
     if missing:
         raise KeyError(f"part3_counts has no {counter!r} MACs for {missing}")
-    t["macs_per_sample_analytic"] = t["model"].map(macs).astype(float)
+    t["macs_per_batch"] = t["model"].map(macs).astype(float) * t["batch_size"]
     t["source"] = t["experiment"] = "part3"
     t["label"] = [f"seq {int(r.seq_len)}" if "seq_len" in t and not pd.isna(getattr(r, "seq_len", float("nan")))
                   else f"{int(r.image_size)}px" for r in t.itertuples()]
     return t
 
 
-def part3_spec(row: dict) -> dict:
-    """The roofline model spec of a Part 3 row, from the sizes the row itself records."""
-    if row["model"] == "resnet18":
-        return {"kind": "resnet18", "image_size": int(row["image_size"])}
-    if row["model"].startswith("bert"):
-        return {"kind": "bert", "seq_len": int(row["seq_len"])}
-    raise ValueError(f"unknown Part 3 model {row['model']!r}")
-
-
-def run_job(peak_json, experiment_tables: list[str], part3: dict | None, specs: dict[str, dict],
-            plot_experiments: list[str], csv_path, figure_paths: list[str], log=print) -> pd.DataFrame:
+def roofline(inputs, outputs, specs: dict[str, dict], plot_experiments: list[str], log) -> None:
     """The roofline rule: tables + measured ceilings -> roofline.csv and the plot.
 
-    `part3`: None or {"latency": [paths], "counts": path}; `specs`: MNIST model id -> {kind, model}.
-    """
+    inputs: peak (peak.json), tables (experiment tables), part3_latency + part3_counts (where Part 3 is
+    configured); `specs`: model id -> model spec of every model in those tables."""
     from mlalab.io import atomic_path, read_json, write_csv
 
-    record = read_json(peak_json)
+    record = read_json(inputs.peak)
     peak, env = record["peak"], record["environment"]
     title = f"Roofline on {env['device_name']} ({env['device']}, {env['threads']} threads), measured ceilings"
-    frames = [from_experiment_table(pd.read_csv(p)) for p in experiment_tables]
-    if part3:
-        counts = pd.read_csv(part3["counts"])
-        frames += [from_part3(pd.read_csv(p), counts) for p in part3["latency"]]
+    frames = [from_experiment_table(pd.read_csv(p)) for p in inputs.tables]
+    if inputs.part3_counts:
+        counts = pd.read_csv(inputs.part3_counts)
+        frames += [from_part3(pd.read_csv(p), counts) for p in inputs.part3_latency]
     timings = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else pd.DataFrame()
     if timings.empty:
         raise RuntimeError("no timed rows in the roofline's input tables")
     traffic = {}
-    for row in timings.to_dict("records"):
-        if row["model"] not in traffic:
-            spec = specs.get(row["model"]) or part3_spec(row)
-            traffic[row["model"]] = model_traffic(spec)
-            log(f"{row['model']}: {traffic[row['model']]}")
+    for model in dict.fromkeys(timings["model"]):
+        traffic[model] = model_traffic(specs[model])
+        log(f"{model}: {traffic[model]}")
     frame = analyse(timings, traffic, peak)
-    write_csv(csv_path, frame)
+    write_csv(outputs.table, frame)
     shown = frame[frame["source"].isin([*plot_experiments, "part3"])].drop_duplicates(["model", "batch_size"])
-    for path in figure_paths:
+    for path in (outputs.svg, outputs.png):
         with atomic_path(path) as tmp:
             plot(shown, peak, [str(tmp)], title=title, fmt=str(path).rsplit(".", 1)[-1])
-    for s in roofline_sentences(shown):
-        log(s)
-    return frame
 
-
-# ---- sentences the report quotes -------------------------------------------------------------------------
-
-def _g(x: float) -> str:
-    return f"{x:.3g}"
-
-
-def _roof_share(r) -> str:
-    if r.pct_of_roof > 100:
-        return (f"above the roof estimated from main-memory traffic ({_g(r.pct_of_roof)}%), so its weights and "
-                f"activations must come from cache")
-    return f"{_g(r.pct_of_roof)}% of the roof at that intensity"
-
-
-def roofline_sentences(frame: pd.DataFrame) -> list[str]:
-    """Per model, its smallest and largest timed batch against the ceilings, in words, from the data.
-
-    Batch 1 is called latency-bound when a larger batch does at least 2x more FLOP/s on the same machine:
-    the gap was then a fixed cost per call (dispatch, thread wake-up, reading the weights) shared by more
-    samples, not the ceiling. If batching does not raise FLOP/s, the sentence says so instead.
-    """
-    out = []
-    for model, g in frame.groupby("model", sort=False):
-        g = g.sort_values("batch_size")
-        lo, hi = g.iloc[0], g.iloc[-1]
-        label = lo.get("label")
-        name = f"{model} ({label})" if isinstance(label, str) and label and label != model else f"{model}"
-        side = "below" if lo.bound == "memory" else "above"
-        s = (f"{name} at batch {int(lo.batch_size)} reaches {_g(lo.achieved_gflops)} GFLOP/s, "
-             f"{_g(lo.pct_of_peak_fp32)}% of the measured fp32 matmul peak ({_g(lo.peak_fp32_gflops)} GFLOP/s), "
-             f"at an estimated {_g(lo.arithmetic_intensity_flop_per_byte)} FLOP/byte ({side} the ridge at "
-             f"{_g(lo.ridge_flop_per_byte)}): {_roof_share(lo)}")
-        if len(g) > 1:
-            gain = hi.achieved_gflops / lo.achieved_gflops
-            s += (f". At batch {int(hi.batch_size)} it reaches {_g(hi.achieved_gflops)} GFLOP/s "
-                  f"({_g(hi.pct_of_peak_fp32)}% of peak, {_g(hi.arithmetic_intensity_flop_per_byte)} FLOP/byte, "
-                  f"{_roof_share(hi)}), {_g(gain)}x the work per second")
-            if gain >= 2:
-                s += (f": batch {int(lo.batch_size)} is latency-bound, a fixed cost per call (dispatch, thread "
-                      f"wake-up, reading every weight) paid for only {int(lo.batch_size)} sample"
-                      f"{'s' if lo.batch_size > 1 else ''}, and larger batches share it and approach the ceiling")
-            elif gain > 1.1:
-                s += ": batching helps only a little, so per-call cost is a small part of the time"
-            else:
-                s += (": batching does not help here, so the gap to the roof is the kernels' efficiency (or "
-                      "load on the machine), not a per-call cost")
-        over = g[g["pct_of_peak_fp32"] > 100]
-        if len(over):
-            s += (f". Caution: at batch {', '.join(str(int(b)) for b in over.batch_size)} it exceeds the measured "
-                  f"fp32 matmul peak: either its kernels use a faster math mode than fp32 (on a GPU, cuDNN "
-                  f"convolutions run in TF32 by default; compare the tf32 ceiling) or the ceiling was measured "
-                  f"while other processes loaded the machine (rerun the peak rule on an idle machine)")
-        out.append(s + ".")
-    return out
-
-
-def roofline_sentence(frame: pd.DataFrame) -> str:
-    return " ".join(roofline_sentences(frame))
-
-
-# ---- the plot ---------------------------------------------------------------------------------------------
 
 def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofline (measured ceilings)",
          fmt: str | None = None) -> None:

@@ -1,47 +1,44 @@
-"""Aggregate one experiment's runs into its report tables (one row per variant x batch size)."""
+"""Aggregate one experiment's runs into its report tables (one row per variant x batch size): training over
+seeds from the train records, inference from the one latency record of (model, batch size, fp32)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from mlalab.measure.timing import summarize
+from mlalab.io import shape_text
 from mlalab.report.noise import aggregate
 
 SEED_METRICS = ["train_time_s", "train_time_per_epoch_s", "accuracy", "test_loss"]
 
 
-def _per_seed(rows: list[dict], metrics: dict, timings: dict) -> pd.DataFrame:
+LATENCY_COLUMNS = ["precision", "runtime", "latency_median_s", "latency_p10_s", "latency_p90_s", "latency_mean_s",
+                   "latency_std_s", "latency_min_s", "latency_max_s", "latency_repeats", "throughput_per_s",
+                   "throughput_p10_per_s", "throughput_p90_per_s", "test_set_time_s", "device", "device_name",
+                   "threads", "torch", "timing_method"]
+
+
+def _per_seed(rows: list[dict], metrics: dict) -> pd.DataFrame:
     records = []
     for row in rows:
-        m, t = metrics[row["run"]], timings[row["run"]]
-        errors = [f"{job}: {r['error']}" for job, r in (("train", m), ("bench", t)) if r.get("status") != "ok"]
-        records.append({**row, "status": "failed" if errors else "ok", "error": "; ".join(errors) or None,
+        m = metrics[row["run"]]
+        error = None if m.get("status") == "ok" else f"train: {m.get('error')}"
+        records.append({**row, "status": "failed" if error else "ok", "error": error,
                         **{k: m.get(k) for k in SEED_METRICS}})
     return pd.DataFrame(records)
 
 
-def _pooled_latency(runs: list[str], timings: dict) -> dict:
-    samples = [s for r in runs if timings[r].get("status") == "ok" for s in timings[r]["latency"]["samples_s"]]
-    if not samples:
+def latency_columns(record: dict | None) -> dict:
+    """The latency record's columns as a table shows them (docs/columns.md); empty for a failed record."""
+    if not record or record.get("status") != "ok":
         return {}
-    stats = summarize(samples)
-    ok = [timings[r] for r in runs if timings[r].get("status") == "ok"]
-    test_set = [t["test_set"]["median_s"] for t in ok if "test_set" in t]
-    bs = ok[0]["latency"]["batch_size"]
-    return {
-        "latency_median_s": stats["median_s"], "latency_p10_s": stats["p10_s"], "latency_p90_s": stats["p90_s"],
-        "latency_repeats": stats["n"], "throughput_per_s": bs / stats["median_s"],
-        "test_set_time_s": sum(test_set) / len(test_set) if test_set else None,
-        "device": ok[0]["environment"]["device"], "device_name": ok[0]["environment"]["device_name"],
-        "threads": ok[0]["threads"],
-        "timing_method": ok[0]["environment"]["method"],
-    }
+    return {k: record.get(k) for k in LATENCY_COLUMNS}
 
 
-def experiment_table(rows: list[dict], metrics: dict, timings: dict, profiles: dict) -> pd.DataFrame:
+def experiment_table(rows: list[dict], metrics: dict, latencies: dict, profiles: dict) -> pd.DataFrame:
     """`rows`: dicts with experiment, label, run, model, batch_size, seed (mlalab.plan.config.Row as dict).
-    `metrics`/`timings`: run id -> train/bench record; `profiles`: model id -> profile record."""
-    per_seed = _per_seed(rows, metrics, timings)
+    `metrics`: run id -> train record; `latencies`: (model, batch size) -> fp32 latency record;
+    `profiles`: model id -> profile record."""
+    per_seed = _per_seed(rows, metrics)
     keys = ["experiment", "label", "model", "batch_size"]
     out = []
     for key, group in per_seed.groupby(keys, sort=False):
@@ -52,13 +49,18 @@ def experiment_table(rows: list[dict], metrics: dict, timings: dict, profiles: d
             stats["accuracy_seeds"] = ";".join(f"{a:.6f}" for a in ok["accuracy"])
         else:
             stats = {"n_seeds": 0}
+        lat = latencies.get((base["model"], int(base["batch_size"])))
+        errors = [e for e in group["error"] if isinstance(e, str)]
+        if lat and lat.get("status") != "ok":
+            errors.append(f"latency: {lat.get('error')}")
         prof = profiles[base["model"]]
+        bs = int(base["batch_size"])
         out.append({
             **base,
             "kind": prof["spec"]["kind"],
             "runs": ";".join(group["run"]),
             **stats,
-            **_pooled_latency(list(ok["run"]), timings),
+            **latency_columns(lat),
             "params_total": prof["params_total"],
             "params_trainable": prof["params_trainable"],
             "param_bytes": prof["param_bytes"],
@@ -66,14 +68,14 @@ def experiment_table(rows: list[dict], metrics: dict, timings: dict, profiles: d
             "macs_per_sample_aten": prof["macs_per_sample"]["aten"],
             "macs_per_sample_thop": prof["macs_per_sample"]["thop_total"],
             "macs_per_sample_thop_conv_linear": prof["macs_per_sample"]["thop_conv_linear"],
-            "macs_per_batch": prof["macs_per_sample"]["analytic"] * base["batch_size"],
-            "input_shape": "x".join(str(d) for d in [base["batch_size"], *prof["input_shape"][1:]]),
-            "output_shape": "x".join(str(d) for d in [base["batch_size"], *prof["output_shape"][1:]]),
+            "macs_per_batch": prof["macs_per_sample"]["analytic"] * bs,
+            "input_shape": shape_text([bs, *prof["input_shape"][1:]]),
+            "output_shape": shape_text([bs, *prof["output_shape"][1:]]),
             "input_dtype": prof["input_dtype"],
             "weight_dtypes": ";".join(sorted(set(prof["weight_dtypes"].values()))),
             "output_dtype": prof["output_dtype"],
-            "status": "failed" if (group["status"] != "ok").any() else "ok",
-            "error": "; ".join(e for e in group["error"] if isinstance(e, str)) or None,
+            "status": "failed" if errors else "ok",
+            "error": "; ".join(errors) or None,
         })
     return pd.DataFrame(out)
 
@@ -88,3 +90,29 @@ def layers_table(experiment: str, variants: list[tuple[str, str]], layer_frames:
         frame.insert(0, "experiment", experiment)
         parts.append(frame)
     return pd.concat(parts, ignore_index=True)
+
+
+def experiment_tables(inputs, outputs, rows: list[dict], log) -> None:
+    """The experiment_table rule: {experiment}.csv and {experiment}_layers.csv."""
+    from pathlib import Path
+
+    from mlalab.io import read_json, write_csv
+
+    metrics = {Path(p).parent.name: read_json(p) for p in inputs.metrics}
+    latencies = {}
+    for p in inputs.latency:
+        rec = read_json(p)
+        latencies[(rec.get("model") or Path(p).parent.name, int(rec.get("batch_size") or _batch_of(p)))] = rec
+    profiles = {Path(p).parent.name: read_json(p) for p in inputs.profiles}
+    # as text: shapes like "32" must stay shapes, not become numbers
+    layer_frames = {Path(p).parent.name: pd.read_csv(p, dtype=str, keep_default_na=False) for p in inputs.layers}
+    table = experiment_table(rows, metrics, latencies, profiles)
+    write_csv(outputs.table, table)
+    variants = list(dict.fromkeys((r["label"], r["model"]) for r in rows))
+    write_csv(outputs.layers, layers_table(rows[0]["experiment"], variants, layer_frames))
+    log(f"{len(table)} rows, {int((table['status'] != 'ok').sum())} failed")
+
+
+def _batch_of(path) -> int:
+    """Batch size from a latency record's file name ({precision}-bs{batch}.json), for a failed record."""
+    return int(str(path).rsplit("-bs", 1)[1].split(".")[0])

@@ -1,17 +1,22 @@
-# Config -> the table of jobs, and helpers for inputs. Nothing else lives here.
-import os
+# The plan (mlalab.plan, torch-free) as the workflow's globals, and helpers for rules. Nothing else lives here.
 import re
 
 from snakemake.exceptions import WorkflowError
 
+from mlalab.plan import latency as latency_plan
+from mlalab.plan import part3 as part3_plan
+from mlalab.plan import targets
 from mlalab.plan.config import expand as expand_lab
 from mlalab.plan.deps import closure
 from mlalab.plan.mnist import FILES as MNIST_FILES
+from mlalab.plan.precision import trained_runs
 
 LAB = expand_lab(config)
-R = config["results"].rstrip("/")
+SPECS = latency_plan.model_specs(config, LAB)   # every model id the lab builds -> its spec
+R = targets.results(config)
 MNIST = [f"{R}/data/mnist/{name}" for name in MNIST_FILES]
 LOGS = f"{R}/logs"
+BENCH = f"{R}/benchmarks"
 
 
 def _alternatives(names):
@@ -20,8 +25,10 @@ def _alternatives(names):
 
 wildcard_constraints:
     run=_alternatives(LAB.runs),
-    model=_alternatives(LAB.models),
+    model=_alternatives(SPECS),
     experiment=_alternatives(config["experiments"]),
+    precision="|".join(latency_plan.PRECISIONS),
+    batch=r"[1-9][0-9]*",
 
 
 def code(script):
@@ -39,5 +46,6 @@ def timing_threads(wildcards=None):
         return 1
 
 
-# Each rules file appends the final outputs it contributes; `rule all` asks for all of them.
-TARGETS = []
+def final_outputs():
+    """Everything `snakemake` builds by default: every table, figure, ONNX file and the report."""
+    return targets.final_outputs(config, LAB)

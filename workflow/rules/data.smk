@@ -1,5 +1,7 @@
 rule mnist:
     """MNIST's four IDX files, decompressed and SHA-256-checked: copied from mnist_dir, else downloaded."""
+    input:
+        code=code("fetch_mnist"),
     output:
         MNIST,
     params:
@@ -9,6 +11,6 @@ rule mnist:
     log:
         f"{LOGS}/mnist.log",
     benchmark:
-        f"{R}/benchmarks/mnist/mnist.tsv"
+        f"{BENCH}/mnist/mnist.tsv"
     script:
         "../../scripts/fetch_mnist.py"

@@ -1,5 +1,5 @@
 rule profile:
-    """Params, MACs (thop / aten / analytic), shapes, dtypes and the per-layer table of one architecture."""
+    """Params, MACs (thop / aten / analytic), shapes, dtypes and the per-layer table of one MNIST architecture."""
     input:
         code=code("profile"),
     output:
@@ -13,6 +13,6 @@ rule profile:
     log:
         f"{LOGS}/profile/{{model}}.log",
     benchmark:
-        f"{R}/benchmarks/profile/{{model}}.tsv"
+        f"{BENCH}/profile/{{model}}.tsv"
     script:
         "../../scripts/profile.py"

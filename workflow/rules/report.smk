@@ -1,35 +1,19 @@
-# Rules for report rendering (issue 4): plots, model diagrams, then one HTML + PDF report.
-# Every input is named from the config (no globbing): the report renders the parts that are configured.
+# Report rendering: plots, model diagrams, then one HTML + PDF report. Every input is named by the plan
+# (mlalab.plan.targets), no globbing: the report renders the parts that are configured.
+import os
 
-MNIST_TABLES = {name: f"{R}/tables/{name}.csv" for name in config["experiments"]}
-MNIST_LAYER_TABLES = {f"{name}_layers": f"{R}/tables/{name}_layers.csv" for name in config["experiments"]}
-BATCH_EXPERIMENTS = [n for n, e in config["experiments"].items() if len(e["batch_sizes"]) > 1]
-P3_TABLES = {name: f"{R}/tables/{name}.csv" for name in (P3_TABLE_NAMES if config.get("part3") else [])}
-EFFICIENCY_TABLES = {
-    **({"peak": f"{R}/tables/peak.csv", "roofline": f"{R}/tables/roofline.csv"} if config.get("peak") else {}),
-    **({"precision": f"{R}/tables/precision.csv"} if config.get("precision") else {}),
-}
-EFFICIENCY_FIGURES = {
-    **({"roofline": f"{R}/report/figures/roofline.svg"} if config.get("peak") else {}),
-    **({"precision": f"{R}/report/figures/precision.svg"} if config.get("precision") else {}),
-}
-FIG = f"{R}/report/figures"
-PLOTS = {
-    "training_time_vs_batch": f"{FIG}/training_time_vs_batch.svg",
-    "latency_throughput_vs_batch": f"{FIG}/latency_throughput_vs_batch.svg",
-    "accuracy_vs_params": f"{FIG}/accuracy_vs_params.svg",
-    **{f"{name}_layers": f"{FIG}/{name}_layers.svg" for name in config["experiments"]},
-    **({"precision_summary": f"{FIG}/precision_summary.svg"} if config.get("precision") else {}),
-}
-DIAGRAMS = {m: f"{R}/models/{m}/diagram.svg" for m in LAB.models}
+TABLES = targets.tables(config)
+PLOTS = targets.plots(config)
+PART3_LATENCY = {k: v for k, v in targets.part3_tables(config).items()
+                 if k in ("part3_resnet18_latency", "part3_bert_latency")}
 
 
 rule report_plots:
     """The report's matplotlib figures (SVG), from the tables alone."""
     input:
-        tables=list(MNIST_TABLES.values()) + list(MNIST_LAYER_TABLES.values()),
-        part3=[P3_TABLES[t] for t in ("part3_resnet18_latency", "part3_bert_latency") if t in P3_TABLES],
-        precision=[EFFICIENCY_TABLES[t] for t in ("precision",) if t in EFFICIENCY_TABLES],
+        tables=list(targets.experiment_tables(config).values()) + list(targets.layer_tables(config).values()),
+        part3=list(PART3_LATENCY.values()),
+        precision=[p for k, p in targets.efficiency_tables(config).items() if k == "precision"],
         code=code("plots"),
     output:
         training=report(PLOTS["training_time_vs_batch"], caption="../report/training_time.rst", category="Figures"),
@@ -39,10 +23,10 @@ rule report_plots:
                       category="Figures", subcategory="Per layer"),
         precision=[PLOTS[k] for k in ("precision_summary",) if k in PLOTS],
     params:
-        tables=MNIST_TABLES,
-        layer_tables=MNIST_LAYER_TABLES,
-        batch_experiments=BATCH_EXPERIMENTS,
-        part3={k: v for k, v in P3_TABLES.items() if k in ("part3_resnet18_latency", "part3_bert_latency")},
+        tables=targets.experiment_tables(config),
+        layer_tables=targets.layer_tables(config),
+        batch_experiments=targets.batch_experiments(config),
+        part3=PART3_LATENCY,
         plots=PLOTS,
         batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
     conda:
@@ -50,7 +34,7 @@ rule report_plots:
     log:
         f"{LOGS}/report/plots.log",
     benchmark:
-        f"{R}/benchmarks/report_plots/all.tsv"
+        f"{BENCH}/report/plots.tsv"
     script:
         "../../scripts/plots.py"
 
@@ -68,6 +52,8 @@ rule diagram:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/report/diagram/{{model}}.log",
+    benchmark:
+        f"{BENCH}/report/diagram/{{model}}.tsv"
     script:
         "../../scripts/diagram.py"
 
@@ -75,11 +61,10 @@ rule diagram:
 rule report:
     """The report: one self-contained HTML file (images inlined) and its WeasyPrint A4 PDF."""
     input:
-        tables=list(MNIST_TABLES.values()) + list(MNIST_LAYER_TABLES.values()) + list(P3_TABLES.values())
-        + list(EFFICIENCY_TABLES.values()),
-        figures=list(PLOTS.values()) + list(EFFICIENCY_FIGURES.values()),
-        diagrams=list(DIAGRAMS.values()),
-        onnx=list(ONNX_MNIST.values()) + list(ONNX_PART3.values()),
+        tables=list(TABLES.values()),
+        figures=list(targets.figures(config).values()),
+        diagrams=list(targets.diagrams(config, LAB).values()),
+        onnx=list(targets.onnx(config, LAB).values()),
         template_dir=[os.path.join("templates", f) for f in sorted(os.listdir("templates"))],
         code=code("render_report"),
     output:
@@ -87,17 +72,17 @@ rule report:
         pdf=report(f"{R}/report/report.pdf", caption="../report/report_pdf.rst", category="Report"),
     params:
         config=config,
-        tables={**MNIST_TABLES, **MNIST_LAYER_TABLES, **P3_TABLES, **EFFICIENCY_TABLES},
-        figures={**PLOTS, **EFFICIENCY_FIGURES},
-        diagrams=DIAGRAMS,
-        onnx={**ONNX_MNIST, **ONNX_PART3},
-        benchmarks=f"{R}/benchmarks",
+        tables=TABLES,
+        figures=targets.figures(config),
+        diagrams=targets.diagrams(config, LAB),
+        onnx=targets.onnx(config, LAB),
+        benchmarks=BENCH,
     conda:
         "../envs/mlalab.yaml"
     log:
         f"{LOGS}/report/report.log",
+    benchmark:
+        f"{BENCH}/report/report.tsv"
     script:
         "../../scripts/render_report.py"
 
-
-TARGETS += [f"{R}/report/report.html", f"{R}/report/report.pdf"]

@@ -1,8 +1,10 @@
 rule experiment_table:
-    """One report table per experiment (mean/std over seeds, pooled latency) and its per-layer table."""
+    """One report table per experiment (training mean/std over seeds, the fp32 latency record of each
+    (model, batch size)) and its per-layer table."""
     input:
         metrics=lambda wc: [f"{R}/runs/{r.run}/metrics.json" for r in LAB.rows_of(wc.experiment)],
-        timings=lambda wc: [f"{R}/runs/{r.run}/timing.json" for r in LAB.rows_of(wc.experiment)],
+        latency=lambda wc: sorted({latency_plan.path(R, r.model, "fp32", r.batch_size)
+                                   for r in LAB.rows_of(wc.experiment)}),
         profiles=lambda wc: sorted({f"{R}/models/{r.model}/profile.json" for r in LAB.rows_of(wc.experiment)}),
         layers=lambda wc: sorted({f"{R}/models/{r.model}/layers.csv" for r in LAB.rows_of(wc.experiment)}),
         code=code("experiment_table"),
@@ -18,9 +20,6 @@ rule experiment_table:
     log:
         f"{LOGS}/tables/{{experiment}}.log",
     benchmark:
-        f"{R}/benchmarks/experiment_table/{{experiment}}.tsv"
+        f"{BENCH}/experiment_table/{{experiment}}.tsv"
     script:
         "../../scripts/experiment_table.py"
-
-
-TARGETS += expand(f"{R}/tables/{{experiment}}{{suffix}}.csv", experiment=config["experiments"], suffix=["", "_layers"])

@@ -16,6 +16,6 @@ rule train:
     log:
         f"{LOGS}/train/{{run}}.log",
     benchmark:
-        f"{R}/benchmarks/train/{{run}}.tsv"
+        f"{BENCH}/train/{{run}}.tsv"
     script:
         "../../scripts/train.py"

@@ -1,0 +1,88 @@
+"""Where every table, figure and file of the lab lives, and which of them the default target builds
+(torch-free). Rule files take their paths from here, never from each other."""
+
+from __future__ import annotations
+
+from mlalab.plan import part3
+from mlalab.plan.config import Lab
+from mlalab.plan.latency import model_specs
+
+
+def results(config: dict) -> str:
+    return config["results"].rstrip("/")
+
+
+def experiment_tables(config: dict) -> dict[str, str]:
+    return {name: f"{results(config)}/tables/{name}.csv" for name in config["experiments"]}
+
+
+def layer_tables(config: dict) -> dict[str, str]:
+    return {f"{name}_layers": f"{results(config)}/tables/{name}_layers.csv" for name in config["experiments"]}
+
+
+def part3_tables(config: dict) -> dict[str, str]:
+    names = part3.TABLES if config.get("part3") else []
+    return {name: f"{results(config)}/tables/{name}.csv" for name in names}
+
+
+def efficiency_tables(config: dict) -> dict[str, str]:
+    r = results(config)
+    out = {}
+    if config.get("peak"):
+        out.update(peak=f"{r}/tables/peak.csv", roofline=f"{r}/tables/roofline.csv")
+    if config.get("precision"):
+        out["precision"] = f"{r}/tables/precision.csv"
+    return out
+
+
+def tables(config: dict) -> dict[str, str]:
+    """Every table the report reads, by name."""
+    return {**experiment_tables(config), **layer_tables(config), **part3_tables(config),
+            **efficiency_tables(config)}
+
+
+def batch_experiments(config: dict) -> list[str]:
+    return [n for n, e in config["experiments"].items() if len(e["batch_sizes"]) > 1]
+
+
+def plots(config: dict) -> dict[str, str]:
+    """The figures drawn by the report_plots rule (matplotlib, from the tables alone)."""
+    fig = f"{results(config)}/report/figures"
+    return {
+        "training_time_vs_batch": f"{fig}/training_time_vs_batch.svg",
+        "latency_throughput_vs_batch": f"{fig}/latency_throughput_vs_batch.svg",
+        "accuracy_vs_params": f"{fig}/accuracy_vs_params.svg",
+        **{f"{name}_layers": f"{fig}/{name}_layers.svg" for name in config["experiments"]},
+        **({"precision_summary": f"{fig}/precision_summary.svg"} if config.get("precision") else {}),
+    }
+
+
+def roofline_figures(config: dict) -> dict[str, str]:
+    fig = f"{results(config)}/report/figures"
+    return {"svg": f"{fig}/roofline.svg", "png": f"{fig}/roofline.png"} if config.get("peak") else {}
+
+
+def figures(config: dict) -> dict[str, str]:
+    """Every figure the report shows, by name."""
+    roof = roofline_figures(config)
+    return {**plots(config), **({"roofline": roof["svg"]} if roof else {})}
+
+
+def diagrams(config: dict, lab: Lab) -> dict[str, str]:
+    return {m: f"{results(config)}/models/{m}/diagram.svg" for m in lab.models}
+
+
+def onnx(config: dict, lab: Lab) -> dict[str, str]:
+    """One ONNX file per model the lab builds (MNIST architectures and the Part 3 networks)."""
+    return {m: f"{results(config)}/models/{m}/model.onnx" for m in model_specs(config, lab)}
+
+
+def report(config: dict) -> dict[str, str]:
+    r = results(config)
+    return {"html": f"{r}/report/report.html", "pdf": f"{r}/report/report.pdf"}
+
+
+def final_outputs(config: dict, lab: Lab) -> list[str]:
+    """What `snakemake` with no target builds: every table, figure, ONNX file and the report."""
+    return [*tables(config).values(), *figures(config).values(), *roofline_figures(config).values(),
+            *diagrams(config, lab).values(), *onnx(config, lab).values(), *report(config).values()]

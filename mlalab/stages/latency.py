@@ -1,0 +1,65 @@
+"""The one timing job: the latency record of one (model, precision, batch size) on the configured device.
+
+Every section that shows a latency (experiment tables, the precision study, Part 3, ResNet18 Q1's one-batch
+figure, the roofline) reads this record; none times the model again. Weights are random (seed 0): the time
+of a dense fp32/bf16/int8 forward does not depend on their values. MNIST models are fed the first images of
+the test set (repeated to fill a batch larger than the test subset) and, in fp32, also timed over one pass of
+the whole test set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from mlalab.measure import models, timing
+from mlalab.measure import precision as modes
+
+ID_KEYS = ("image_size", "seq_len", "attn_implementation")
+
+
+def _mnist_batch(test_images: torch.Tensor, batch_size: int) -> torch.Tensor:
+    x = test_images[:batch_size]
+    if len(x) < batch_size:  # a small test subset: repeat it to fill the batch
+        x = x.repeat((batch_size + len(x) - 1) // len(x), 1, 1, 1)[:batch_size]
+    return x
+
+
+def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: int, timing_cfg: dict,
+                    data: dict, device: torch.device, log) -> dict:
+    """The latency record of `model` (docs/columns.md, 'The latency record')."""
+    record = {"model": model, "batch_size": batch_size, "precision": precision, "runtime": "eager",
+              **{k: spec[k] for k in ID_KEYS if k in spec}}
+    net = models.build(spec)
+    test = None
+    if spec["source"] == "mnist":
+        from mlalab.stages import data as mnist
+
+        folder = Path(inputs.data[0]).parent
+        test, _ = mnist.load_split(folder, "test", mnist.subset_of(data, "test"))
+        x = _mnist_batch(test, batch_size)
+    else:
+        x = models.example_batch(spec, net, batch_size)
+    variant = modes.prepare(net, precision, device)
+    warmup, repeats = int(timing_cfg["warmup"]), int(timing_cfg["repeats"])
+    log(f"{model} {precision} batch {batch_size} on {variant.device}: {warmup} warm-up + {repeats} timed calls")
+    stats = timing.latency(variant.model, x.to(variant.device), variant.device, warmup, repeats,
+                           variant.autocast_dtype)
+    record.update(stats)
+    if "seq_len" in spec:
+        record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
+    log(f"median {stats['latency_median_s'] * 1e3:.3f} ms, throughput {stats['throughput_per_s']:.1f}/s")
+    if test is not None and precision == "fp32" and timing_cfg.get("test_set_pass", True):
+        xt = test.to(variant.device)
+
+        def whole_test_set():
+            with torch.inference_mode():
+                for i in range(0, len(xt), batch_size):
+                    variant.model(xt[i:i + batch_size])
+
+        record["test_set_time_s"] = timing.measure(whole_test_set, variant.device, 0, 1)["latency_median_s"]
+        record["test_samples"] = len(xt)
+        log(f"whole test set ({len(xt)} images) in {record['test_set_time_s']:.3f}s")
+    record.update(timing.environment(variant.device))
+    return record

@@ -1,0 +1,98 @@
+"""Part 3: ResNet18 and BERT-base at inference (job bodies for mlalab.runner; each returns one record).
+
+Their latencies are the one timing job's records (mlalab.stages.latency); here: ResNet18 Q1's one-image-
+at-a-time pass, the counters, memory and the per-layer table, and BERT's GEMM inventory.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from mlalab.measure import counts, gemms, memory, timing
+from mlalab.measure import models as nets
+
+
+def q1_record(images: int, image_size: int, device: torch.device, warmup: int, repeats: int) -> dict:
+    """Q1: all `images` pushed through ResNet18 one image per call, timed per pass (median, p10/p90 over
+    `repeats` passes after `warmup`). The same images as one batch is the latency record of batch `images`."""
+    model = nets.build_resnet18().to(device).eval()
+    x = nets.image_batch(images, image_size).to(device)
+    singles = [x[i:i + 1] for i in range(images)]
+
+    def one_at_a_time():
+        with torch.inference_mode():
+            for one in singles:
+                model(one)
+
+    return {"model": nets.RESNET18, "image_size": image_size, "images": images,
+            **timing.measure(one_at_a_time, device, warmup, repeats, prefix="one_at_a_time"),
+            **timing.environment(device)}
+
+
+def resnet18_counts(image_size: int) -> dict:
+    """Params and MACs of one image by thop, the aten counter and the analytic conv/linear formula (CPU:
+    the counts do not depend on the device)."""
+    model = nets.build_resnet18()
+    x = nets.image_batch(1, image_size)
+    return {
+        "model": nets.RESNET18,
+        "batch_size": 1,
+        "input_shape": list(x.shape),
+        "params": counts.param_count(model),
+        "thop": counts.thop_counts(model, (x,)),
+        "aten": counts.aten_counts(model, (x,)),
+        "analytic": counts.conv_linear_macs(model, (x,)),
+    }
+
+
+def resnet18_memory(batch_size: int, image_size: int, device: torch.device) -> dict:
+    model = nets.build_resnet18().to(device)
+    x = nets.image_batch(batch_size, image_size).to(device)
+    return {"model": nets.RESNET18, "image_size": image_size, "device": device.type,
+            "threads": torch.get_num_threads(), "precision": "fp32", **memory.memory_record(model, x)}
+
+
+def bert_counts(seq_len: int) -> dict:
+    """Params and MACs of one sequence, by the analytic formula, an aten GEMM trace and FlopCounterMode with
+    eager attention, FlopCounterMode with the fused SDPA kernel, and thop (CPU; counts are device-free)."""
+    eager = nets.build_bert("eager")
+    sdpa = nets.build_bert("sdpa")
+    ids = nets.token_batch(1, seq_len, eager.config.vocab_size)
+    traced, _ = gemms.trace_gemms(eager, (ids,))
+    _, fused = gemms.trace_gemms(sdpa, (ids,))
+    return {
+        "model": nets.BERT,
+        "batch_size": 1,
+        "seq_len": seq_len,
+        "input_shape": list(ids.shape),
+        "params": counts.param_count(eager),
+        "analytic": counts.bert_analytic(eager.config, 1, seq_len, pooler=eager.pooler is not None),
+        "gemm_trace": {"macs": gemms.total_macs(traced), "gemms": len(traced),
+                       "by_op_macs": _by_op(traced)},
+        "aten_eager": counts.aten_counts(eager, (ids,)),
+        "aten_sdpa": {**counts.aten_counts(sdpa, (ids,)),
+                      "fused_attention_ops": sorted({f["op"] for f in fused}),
+                      "fused_attention_calls": len(fused)},
+        "thop": counts.thop_counts(eager, (ids,)),
+        "config": nets.bert_config_record(eager),
+    }
+
+
+def _by_op(traced) -> dict:
+    out: dict[str, int] = {}
+    for g in traced:
+        out[g.op] = out.get(g.op, 0) + g.macs
+    return out
+
+
+def bert_gemms(batch_size: int, seq_len: int, block: int = 0) -> dict:
+    """The GEMM inventory traced inside encoder.layer[block], with the analytic MACs of each role beside it."""
+    model = nets.build_bert("eager")
+    ids = nets.token_batch(batch_size, seq_len, model.config.vocab_size)
+    rows = gemms.bert_block_inventory(model, ids, block)
+    analytic = counts.bert_analytic(model.config, batch_size, seq_len)["macs_per_layer_by_role"]
+    for r in rows:
+        r["macs_analytic"] = analytic[r["role"]]
+    return {"model": nets.BERT, "batch_size": batch_size, "seq_len": seq_len, "block": block,
+            "input_shape": list(ids.shape), "gemms": rows,
+            "config": nets.bert_config_record(model)}

@@ -1,0 +1,78 @@
+# Efficiency: the machine's measured ceilings (peak), every fp32 latency record against them (roofline), and
+# the precision study (lab Q4), whose latencies are `rule latency` records like every other section's.
+
+
+rule peak:
+    """Dense matmul GFLOP/s and copy bandwidth with the timing harness; timed, so it owns all cores."""
+    input:
+        code=code("peak"),
+    output:
+        json=f"{R}/peak/peak.json",
+        table=f"{R}/tables/peak.csv",
+    params:
+        peak=config.get("peak"),
+        device=config["device"],
+    threads: timing_threads()
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/peak/peak.log",
+    benchmark:
+        f"{BENCH}/peak/peak.tsv"
+    script:
+        "../../scripts/peak.py"
+
+
+rule roofline:
+    """Achieved GFLOP/s, % of peak and arithmetic intensity of every fp32 latency record; the roofline plot."""
+    input:
+        peak=f"{R}/peak/peak.json",
+        tables=list(targets.experiment_tables(config).values()),
+        part3_latency=[p for name, p in targets.part3_tables(config).items()
+                       if name in ("part3_resnet18_latency", "part3_bert_latency")],
+        part3_counts=[p for name, p in targets.part3_tables(config).items() if name == "part3_counts"],
+        code=code("roofline"),
+    output:
+        table=f"{R}/tables/roofline.csv",
+        svg=targets.roofline_figures(config).get("svg", f"{R}/report/figures/roofline.svg"),
+        png=targets.roofline_figures(config).get("png", f"{R}/report/figures/roofline.png"),
+    params:
+        specs=SPECS,
+        plot_experiments=(config.get("peak") or {}).get("plot_experiments", list(config["experiments"])),
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/peak/roofline.log",
+    benchmark:
+        f"{BENCH}/peak/roofline.tsv"
+    script:
+        "../../scripts/roofline.py"
+
+
+PRECISION_RUNS = trained_runs(config, LAB) if config.get("precision") else []  # checked when the workflow loads
+
+
+rule precision:
+    """Each trained model in FP32 / BF16 autocast / INT8 dynamic: size, accuracy, dtypes, and the latency
+    records of each (model, precision, batch size)."""
+    input:
+        models=[f"{R}/runs/{m['run']}/model.pt" for m in PRECISION_RUNS],
+        latency=latency_plan.paths(config, latency_plan.precision_points(config, LAB)),
+        data=MNIST,
+        code=code("precision"),
+    output:
+        table=f"{R}/tables/precision.csv",
+    params:
+        precision=config.get("precision"),
+        models=PRECISION_RUNS,
+        data=config.get("data", {}),
+        bert=SPECS.get("bert-base") if ((config.get("precision") or {}).get("bert") or {}).get("enabled") else None,
+        device=config["device"],
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/precision/precision.log",
+    benchmark:
+        f"{BENCH}/precision/precision.tsv"
+    script:
+        "../../scripts/precision.py"
