@@ -35,34 +35,25 @@ def _quick_config(work: Path) -> dict:
 
 # ---- unit level: the job functions record failures instead of raising ------------------------------------
 
-class _Log:
-    def __init__(self):
-        self.lines = []
-
-    def __call__(self, msg):
-        self.lines.append(msg)
-
-    def exception(self, exc):
-        from mlalab.joblog import failure_reason
-        return failure_reason(exc)
-
-
 def test_out_of_memory_in_a_timing_job_is_recorded_not_raised(tmp_path, monkeypatch):
-    from mlalab.stages import bench_job
+    from jobfiles import Files
+
+    from mlalab.runner import execute
+    from mlalab.stages import latency
+
     def oom(*a, **k):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
 
-    monkeypatch.setattr(bench_job, "latency", oom)
-    monkeypatch.setattr(bench_job.mnist, "load_split",
-                        lambda *a, **k: (torch.zeros(16, 1, 28, 28), torch.zeros(16, dtype=torch.long)))
-    spec = {"kind": "mlp", "model": {"hidden": [8]}, "model_id": "mlp-h8x1", "batch_size": 4, "seed": 0,
-            "training": {}}
-    out = tmp_path / "timing.json"
-    rec = bench_job.bench_run(spec, {"test_subset": 16}, {"warmup": 0, "repeats": 1}, "cpu",
-                              tmp_path, 1, out, _Log())
+    monkeypatch.setattr(latency.timing, "latency", oom)
+    spec = {"source": "torchvision", "name": "resnet18", "image_size": 32}
+    out = tmp_path / "fp32-bs4.json"
+    rec = execute(latency.measure_latency, {"model": "resnet18", "spec": spec, "precision": "fp32", "batch_size": 4,
+                                            "timing_cfg": {"warmup": 0, "repeats": 1}, "data": {}, "device": "cpu"},
+                  outputs=Files(out), record_failures=True)
     saved = json.loads(out.read_text())
     assert rec["status"] == saved["status"] == "failed"
     assert saved["error"].startswith("out of memory"), saved["error"]
+    assert saved["model"] == "resnet18" and saved["batch_size"] == 4   # a failed record keeps its identity
 
 
 def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
@@ -87,7 +78,7 @@ def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
 # ---- pipeline level ---------------------------------------------------------------------------------------
 
 def test_failing_runs_do_not_stop_the_others_and_the_report_marks_them(built, tmp_path):
-    """--keep-going with an impossible batch size (train: ValueError; bench: out of memory): every other job
+    """--keep-going with an impossible batch size (train: ValueError; latency: out of memory): every other job
     still runs, the table marks that row failed with the reason, and the report renders.  (A variant that
     cannot be built at all, e.g. an even CNN kernel, is refused by the schema before any job runs.)"""
     work = smk.copy_built(built, tmp_path / "work")

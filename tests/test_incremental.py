@@ -58,6 +58,13 @@ def run_ids(cfg: dict) -> set[str]:
     return set(expand(cfg).runs)
 
 
+def latency_jobs(cfg: dict, runs) -> set[str]:
+    """The fp32 latency jobs of the (model, batch size) of these runs: one per pair, however many seeds."""
+    lab = expand(cfg)
+    pairs = {(lab.runs[r]["model_id"], lab.runs[r]["batch_size"]) for r in runs}
+    return {f"latency[batch={b},model={m},precision=fp32]" for m, b in pairs}
+
+
 def edit(path: Path) -> None:
     """A real edit (new content and a newer mtime): Snakemake records small inputs' checksums, so a bare
     touch of an unchanged file rightly reruns nothing."""
@@ -97,7 +104,7 @@ def test_changing_one_batch_size_reruns_only_that_variant(work):
     assert len(new_runs) == len(cfg["seeds"])
 
     dag = smk.Dag(work, *args)
-    direct = smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    direct = smk.jobs("train", "run", new_runs) | latency_jobs(cfg, new_runs)
     got = smk.dry_run(work, *args)
     assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
     assert got & dag.of_rule("experiment_table") == smk.jobs("experiment_table", "experiment", [exp])
@@ -117,7 +124,7 @@ def test_changing_one_variant_reruns_only_that_variant(work):
     assert len(new_runs) == len(cfg["seeds"]) and len(new_models) == 1
 
     dag = smk.Dag(work, *args)
-    direct = (smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    direct = (smk.jobs("train", "run", new_runs) | latency_jobs(cfg, new_runs)
               | {k for k in dag.jobs if any(f"model={m}" in k for m in new_models)})
     got = smk.dry_run(work, *args)
     assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
@@ -134,11 +141,10 @@ def test_adding_a_seed_adds_only_the_new_runs(work):
     assert new_runs and all(r.endswith(f"-s{seeds[-1]}") for r in new_runs)
 
     dag = smk.Dag(work, *args)
-    direct = smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    direct = smk.jobs("train", "run", new_runs)   # a seed changes training only: latencies are measured once
     got = smk.dry_run(work, *args)
     assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
-    assert not got & dag.of_rule("mnist", "profile"), got
-    assert not {k for k in got if k.startswith(("train[", "bench["))} - direct
+    assert not got & dag.of_rule("mnist", "profile", "latency"), got
 
 
 def test_adding_a_batch_size_adds_only_the_new_jobs(work):
@@ -152,7 +158,7 @@ def test_adding_a_batch_size_adds_only_the_new_jobs(work):
     assert len(new_runs) == len(cfg["seeds"])
 
     dag = smk.Dag(work, *args)
-    direct = smk.jobs("train", "run", new_runs) | smk.jobs("bench", "run", new_runs)
+    direct = smk.jobs("train", "run", new_runs) | latency_jobs(cfg, new_runs)
     got = smk.dry_run(work, *args)
     assert got == dag.with_downstream(direct), got ^ dag.with_downstream(direct)
     assert got & dag.of_rule("experiment_table") == smk.jobs("experiment_table", "experiment", [exp])
@@ -162,7 +168,7 @@ def test_timing_settings_rerun_the_timing_jobs_not_training(work):
     cfg = quick_config(work)
     args = with_overlay(work, {"timing": {"repeats": cfg["timing"]["repeats"] + 1}})
     dag = smk.Dag(work, *args)
-    direct = smk.jobs("bench", "run", run_ids(cfg))
+    direct = latency_jobs(cfg, run_ids(cfg))
     got = smk.dry_run(work, *args)
     assert direct <= got
     assert not got & dag.of_rule("train", "profile", "mnist"), got
@@ -187,12 +193,12 @@ def test_changing_a_template_reruns_only_rendering(work):
 
 
 @pytest.mark.parametrize("module, reruns, keeps", [
-    ("training", {"train"}, {"mnist", "bench", "profile"}),
-    ("counting", {"profile"}, {"mnist", "train", "bench"}),
-    ("bench_job", {"bench"}, {"mnist", "train", "profile"}),
-    ("models", {"train", "bench", "profile"}, {"mnist"}),
-    ("data", {"train", "bench"}, {"mnist", "profile"}),
-    ("render", {"report"}, {"mnist", "train", "bench", "profile", "experiment_table"}),
+    ("stages/training", {"train"}, {"mnist", "latency", "profile"}),
+    ("measure/counters", {"profile"}, {"mnist", "train", "latency"}),
+    ("stages/latency", {"latency"}, {"mnist", "train", "profile"}),
+    ("measure/models", {"train", "latency", "profile"}, {"mnist"}),
+    ("stages/data", {"train", "latency"}, {"mnist", "profile"}),
+    ("report/render", {"report"}, {"mnist", "train", "latency", "profile", "experiment_table"}),
 ])
 def test_changing_package_code_reruns_the_jobs_that_use_it(work, module, reruns, keeps):
     cfg = quick_config(work)

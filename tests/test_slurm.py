@@ -20,7 +20,7 @@ import smk
 
 pytestmark = pytest.mark.slurm
 
-# One experiment's tables: mnist + 3 x (train, bench, profile) + the table job, all as SLURM jobs.
+# One experiment's tables: mnist + 3 x (train, latency, profile) + the table job, all as SLURM jobs.
 EXPERIMENT = "part1b"
 HARD_TIMEOUT_S = int(os.environ.get("MLALAB_SLURM_TEST_TIMEOUT", "1500"))
 
@@ -104,7 +104,7 @@ def test_quick_tables_through_slurm_executor(tmp_path):
     assert jobs, run.out[-3000:]
     assert set(jobs) == set(submitted), f"jobs not submitted to SLURM: {set(jobs) - set(submitted)}"
     rules = sorted(set(jobs.values()))
-    assert {"train", "bench", "profile", "experiment_table"} <= set(rules), rules
+    assert {"train", "latency", "profile", "experiment_table"} <= set(rules), rules
 
     # The table job's SLURM log exists, names its SLURM job and shows the job finished there.
     (table_jid,) = [j for j, r in jobs.items() if r == "experiment_table"]
@@ -112,7 +112,7 @@ def test_quick_tables_through_slurm_executor(tmp_path):
     text = Path(log).read_text()
     assert f"tables/{EXPERIMENT}.csv" in text and "Finished job" in text, text[-2000:]
     assert _scontrol_state(slurm_id) in ("COMPLETED", None)   # None: already purged (MinJobAge)
-    # ...and the train/bench jobs really ran inside SLURM allocations: their logs sit under SLURM job ids.
+    # ...and the train/latency jobs really ran inside SLURM allocations: their logs sit under SLURM job ids.
     for j, rule in jobs.items():
         sid, log = submitted[j]
         assert Path(log).name == f"{sid}.log" and Path(log).exists(), (rule, log)

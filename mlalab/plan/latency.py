@@ -90,3 +90,13 @@ def paths(config: dict, pts: list[tuple[str, str, int]]) -> list[str]:
     """The record files of some points, each once."""
     r = config["results"].rstrip("/")
     return list(dict.fromkeys(path(r, m, p, b) for m, p, b in pts))
+
+
+# What one job on a model needs, by where the model comes from (BERT-base weights + activations at the
+# largest batch dominate): cluster executors ask for this; a local run ignores it.
+RESOURCES = {"mnist": {"mem_mb": 4000, "runtime": 30}, "torchvision": {"mem_mb": 8000, "runtime": 60},
+             "transformers": {"mem_mb": 16000, "runtime": 90}}
+
+
+def resources_of(spec: dict) -> dict:
+    return RESOURCES[spec["source"]]

@@ -7,6 +7,9 @@ rule onnx:
         f"{R}/models/{{model}}/model.onnx",
     params:
         spec=lambda wc: SPECS[wc.model],
+    resources:
+        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
+        runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
     conda:
         "../envs/mlalab.yaml"
     log:
