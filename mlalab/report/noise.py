@@ -1,4 +1,4 @@
-"""Repeats and noise: mean and spread across seeds, and sentences that say when a difference is real.
+"""Repeats and noise: mean and spread across seeds, and the rule that says when a difference is real.
 
 The rule, stated once so the report can quote it:
 
@@ -6,10 +6,13 @@ The rule, stated once so the report can quote it:
   standard deviation (ddof=1) across seeds. Two variants A and B differ by d = mean_B - mean_A. The
   seed-to-seed spread of such a difference is s = sqrt(std_A^2 + std_B^2) (the std of the difference of
   two independent runs). If |d| <= k * s (k = 1 by default), the difference is "not distinguishable
-  from seed noise". With a single seed there is no spread to compare with, and the sentence says so
-  instead of calling the difference real.
+  from seed noise" (`within_noise`). With a single seed there is no spread to compare with (None), and the
+  report says so instead of calling the difference real.
 * Latency (repeated timed calls). Each figure is a median with its p10..p90 interval over the repeats.
-  Two latencies are "not distinguishable from timing noise" when their p10..p90 intervals overlap.
+  Two latencies are "not distinguishable from timing noise" when their p10..p90 intervals overlap
+  (`latency_overlap`).
+
+The report's facts (mlalab.report.facts.common.verdict) apply this rule; the templates write the sentences.
 """
 
 from __future__ import annotations
@@ -72,73 +75,6 @@ def within_noise(a: Spread, b: Spread, k: float = 1.0) -> bool | None:
     return abs(b.mean - a.mean) <= k * s
 
 
-def _num(x: float, digits: int) -> str:
-    return f"{x:.{digits}f}"
-
-
-def _pm(s: Spread, digits: int, unit: str) -> str:
-    if math.isnan(s.std):
-        return f"{_num(s.mean, digits)}{unit}"
-    return f"{_num(s.mean, digits)} ± {_num(s.std, digits)}{unit}"
-
-
-def compare_sentence(name_a: str, a: Spread, name_b: str, b: Spread, metric: str = "accuracy",
-                     unit: str = "%", diff_unit: str = " points", digits: int = 2, k: float = 1.0,
-                     higher: str = "higher", lower: str = "lower") -> str:
-    """One sentence comparing two variants' `metric`, derived from the numbers only.
-
-    The variant with the larger mean is named first, so swapping the data swaps the sentence; the verdict
-    (real difference / within seed noise / unknown with one seed) follows `within_noise`.
-    """
-    if b.mean > a.mean:
-        (name_a, a), (name_b, b) = (name_b, b), (name_a, a)
-    d = a.mean - b.mean
-    n = f"{min(a.n, b.n)} seed{'s' if min(a.n, b.n) != 1 else ''}" if a.n == b.n else f"{a.n} and {b.n} seeds"
-    head = (f"{name_a} has {metric} {_pm(a, digits, unit)} against {_pm(b, digits, unit)} for {name_b} "
-            f"({n})")
-    verdict = within_noise(a, b, k)
-    s = difference_spread(a, b)
-    if d == 0:
-        return f"{name_a} and {name_b} have the same {metric}, {_pm(a, digits, unit)} ({n})."
-    if verdict is None:
-        return (f"{head}: {name_a} is {higher} by {_num(d, digits)}{diff_unit}, but with a single seed "
-                f"there is no spread to tell this from seed noise.")
-    if verdict:
-        return (f"{head}: the difference of {_num(d, digits)}{diff_unit} is smaller than the seed spread "
-                f"({_num(s, digits)}{diff_unit}), so it is not distinguishable from seed noise.")
-    return (f"{head}: {name_a} is {higher} by {_num(d, digits)}{diff_unit}, more than the seed spread "
-            f"({_num(s, digits)}{diff_unit}), so {name_b} is genuinely {lower}.")
-
-
-def spread_of_row(row, metric: str) -> Spread:
-    """A Spread from a table row with `{metric}_mean`, `{metric}_std` and `n_seeds` (as the tables carry)."""
-    std = row.get(f"{metric}_std", math.nan)
-    std = math.nan if std is None or pd.isna(std) else float(std)
-    n = int(row.get("n_seeds", 1))
-    if n < 2:
-        std = math.nan
-    return Spread(float(row[f"{metric}_mean"]), std, n)
-
-
-def series_sentences(frame: pd.DataFrame, label_col: str, metric: str, **kw) -> list[str]:
-    """Compare each row of an experiment table with the next (the order of the sweep): one sentence each."""
-    rows = frame.to_dict("records")
-    return [compare_sentence(str(r0[label_col]), spread_of_row(r0, metric), str(r1[label_col]),
-                             spread_of_row(r1, metric), metric=metric.replace("_", " "), **kw)
-            for r0, r1 in zip(rows, rows[1:])]
-
-
-def noise_verdicts(frame: pd.DataFrame, label_col: str, metric: str, k: float = 1.0) -> pd.DataFrame:
-    """Pairwise consecutive comparisons as data: a, b, diff (b - a), spread, within_noise (True/False/None)."""
-    rows = frame.to_dict("records")
-    out = []
-    for r0, r1 in zip(rows, rows[1:]):
-        a, b = spread_of_row(r0, metric), spread_of_row(r1, metric)
-        out.append({"a": r0[label_col], "b": r1[label_col], "diff": b.mean - a.mean,
-                    "spread": difference_spread(a, b), "within_noise": within_noise(a, b, k)})
-    return pd.DataFrame(out)
-
-
 # ---- latency: median with p10..p90 over repeated calls ---------------------------------------------------
 
 @dataclass(frozen=True)
@@ -157,20 +93,3 @@ class Latency:
 def latency_overlap(a: Latency, b: Latency) -> bool:
     """True if the p10..p90 intervals overlap (the medians are not distinguishable from timing noise)."""
     return a.p10 <= b.p90 and b.p10 <= a.p90
-
-
-def _ms(s: float) -> str:
-    return f"{s * 1e3:.3g} ms"
-
-
-def latency_sentence(name_a: str, a: Latency, name_b: str, b: Latency) -> str:
-    """Compare two latencies by median, citing p10..p90 and repeats; the slower one is named first."""
-    if b.median > a.median:
-        (name_a, a), (name_b, b) = (name_b, b), (name_a, a)
-    reps = f"{a.repeats} and {b.repeats} repeats" if a.repeats != b.repeats else f"{a.repeats} repeats each"
-    head = (f"{name_a} takes {_ms(a.median)} (p10–p90 {_ms(a.p10)}–{_ms(a.p90)}) against {_ms(b.median)} "
-            f"({_ms(b.p10)}–{_ms(b.p90)}) for {name_b}, {reps}")
-    if latency_overlap(a, b):
-        return f"{head}: the intervals overlap, so the difference is not distinguishable from timing noise."
-    ratio = a.median / b.median if b.median > 0 else math.inf
-    return f"{head}: {name_a} is {ratio:.2f}x slower, well outside the spread of either."
