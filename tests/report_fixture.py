@@ -3,46 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
 from mlalab.report import diagram, plots, provenance, render
+from mlalab.report.context import read_table
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def render_fixture_report(out: Path, pdf: bool = False) -> dict:
+    """The figures through the report-plots job's body (plots.draw_plots, with the params the rule passes),
+    the diagrams, then the report."""
     config = yaml.safe_load((FIXTURES / "config.yaml").read_text())
     tables_dir = FIXTURES / "tables"
-    tables = {}
-    for name in config["experiments"]:
-        tables[name] = tables_dir / f"{name}.csv"
-        tables[f"{name}_layers"] = tables_dir / f"{name}_layers.csv"
-    for path in sorted(tables_dir.glob("part3_*.csv")):
-        tables[path.stem] = path
-    for name in ("peak", "roofline", "precision"):  # issue 6 (copied from a quick run)
-        if (tables_dir / f"{name}.csv").exists():
-            tables[name] = tables_dir / f"{name}.csv"
-    frames = {k: render.read_table(v) for k, v in tables.items()}
+    mnist = {name: tables_dir / f"{name}.csv" for name in config["experiments"]}
+    layer_tables = {f"{name}_layers": tables_dir / f"{name}_layers.csv" for name in config["experiments"]}
+    part3 = {path.stem: path for path in sorted(tables_dir.glob("part3_*.csv"))}
+    efficiency = {name: tables_dir / f"{name}.csv" for name in ("peak", "roofline", "precision")
+                  if (tables_dir / f"{name}.csv").exists()}  # issue 6 (copied from a quick run)
+    tables = {**mnist, **layer_tables, **part3, **efficiency}
+    frames = {k: read_table(v) for k, v in tables.items()}
     fig = out / "figures"
-    fig.mkdir(parents=True, exist_ok=True)
-    batch = [n for n, e in config["experiments"].items() if len(e["batch_sizes"]) > 1]
     figures = {"training_time_vs_batch": fig / "training_time_vs_batch.svg",
                "latency_throughput_vs_batch": fig / "latency_throughput_vs_batch.svg",
-               "accuracy_vs_params": fig / "accuracy_vs_params.svg"}
-    plots.training_time_vs_batch({n: frames[n] for n in batch}, figures["training_time_vs_batch"])
-    series = {n: frames[n] for n in batch}
-    if frames.get("part3_resnet18_latency") is not None:
-        series["ResNet18"] = frames["part3_resnet18_latency"]
-    plots.latency_throughput_vs_batch(series, figures["latency_throughput_vs_batch"])
-    plots.accuracy_vs_params({n: frames[n] for n in config["experiments"]}, figures["accuracy_vs_params"])
-    if frames.get("precision") is not None:
+               "accuracy_vs_params": fig / "accuracy_vs_params.svg",
+               **{f"{name}_layers": fig / f"{name}_layers.svg" for name in config["experiments"]}}
+    if "precision" in efficiency:
         figures["precision_summary"] = fig / "precision_summary.svg"
-        plots.precision_figure(frames["precision"], figures["precision_summary"])
+    plots.draw_plots(SimpleNamespace(precision=[efficiency["precision"]] if "precision" in efficiency else []),
+                     tables=mnist, layer_tables=layer_tables,
+                     batch_experiments=[n for n, e in config["experiments"].items() if len(e["batch_sizes"]) > 1],
+                     part3={k: v for k, v in part3.items() if k in plots.PART3_NAMES}, plots=figures,
+                     batches=config["profile"]["activation_batches"], log=lambda message: None)
     diagrams, onnx = {}, {}
     for name in config["experiments"]:
-        figures[f"{name}_layers"] = fig / f"{name}_layers.svg"
-        plots.layers_figure(frames[f"{name}_layers"], [1, 64, 128], figures[f"{name}_layers"])
         for model, group in frames[f"{name}_layers"].groupby("model", sort=False):
             if model not in diagrams:
                 diagrams[model] = fig / f"diagram-{model}.svg"

@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from mlalab.report import answers
+from mlalab.report.facts import efficiency, mnist, part3, validation
+from mlalab.report.facts.common import ok_rows
 from mlalab.report.render import render_answer
 
 
@@ -15,7 +16,9 @@ def batch_table(train=(50.0, 5.0, 3.0), acc=(0.92, 0.915, 0.90), std=0.001, lat=
         "train_time_s_mean": train, "train_time_s_std": [0.1] * 3,
         "accuracy_mean": acc, "accuracy_std": [std] * 3,
         "latency_median_s": lat, "latency_p10_s": [x * 0.95 for x in lat], "latency_p90_s": [x * 1.05 for x in lat],
-        "throughput_per_s": [b / x for b, x in zip([1, 64, 128], lat)], "test_set_time_s": [3.0, 0.4, 0.3],
+        "throughput_per_s": [b / x for b, x in zip([1, 64, 128], lat)],
+        "throughput_p10_per_s": [b / (x * 1.05) for b, x in zip([1, 64, 128], lat)],
+        "throughput_p90_per_s": [b / (x * 0.95) for b, x in zip([1, 64, 128], lat)], "test_set_time_s": [3.0, 0.4, 0.3],
         "params_total": 335114, "macs_per_sample_thop": 334336, "macs_per_batch": [334336 * b for b in (1, 64, 128)],
         "input_dtype": "float32", "weight_dtypes": "float32", "output_dtype": "float32", "status": "ok",
     })
@@ -30,8 +33,8 @@ def reverse(frame: pd.DataFrame, col: str) -> pd.DataFrame:
 @pytest.mark.parametrize("key,col", [("train_time", "train_time_s_mean"), ("accuracy", "accuracy_mean")])
 def test_reversing_data_reverses_sentence(key, col):
     t = batch_table()
-    f = answers.batch_facts(t)[key]
-    r = answers.batch_facts(reverse(t, col))[key]
+    f = mnist.batch_facts(t)[key]
+    r = mnist.batch_facts(reverse(t, col))[key]
     assert {f["direction"], r["direction"]} == {"increases", "decreases"}
     s, rs = render_answer(f), render_answer(r)
     assert ("decreases" in s) == ("increases" in rs)
@@ -41,7 +44,7 @@ def test_reversing_data_reverses_sentence(key, col):
 
 
 def test_train_time_sentence_numbers_and_best():
-    s = render_answer(answers.batch_facts(batch_table())["train_time"])
+    s = render_answer(mnist.batch_facts(batch_table())["train_time"])
     assert "decreases with batch size" in s
     assert "50.0 s at batch size 1" in s and "3.00 s at batch size 128" in s
     assert "fastest to train is batch size 128" in s
@@ -49,29 +52,29 @@ def test_train_time_sentence_numbers_and_best():
 
 def test_within_spread_is_said():
     t = batch_table(acc=(0.9000, 0.9005, 0.9010), std=0.01)
-    s = render_answer(answers.batch_facts(t)["accuracy"])
+    s = render_answer(mnist.batch_facts(t)["accuracy"])
     assert "increases" in s and "not distinguishable from seed noise" in s
     t = batch_table(acc=(0.80, 0.85, 0.90), std=0.001)
-    assert "not distinguishable from seed noise" not in render_answer(answers.batch_facts(t)["accuracy"])
+    assert "not distinguishable from seed noise" not in render_answer(mnist.batch_facts(t)["accuracy"])
 
 
 def test_single_seed_says_no_spread():
     t = batch_table().assign(n_seeds=1, accuracy_std=math.nan)
-    s = render_answer(answers.batch_facts(t)["accuracy"])
+    s = render_answer(mnist.batch_facts(t)["accuracy"])
     assert "With a single seed there is no seed spread" in s and "not distinguishable" not in s
 
 
 def test_latency_overlap_is_within_spread():
     t = batch_table(lat=(0.0010, 0.00101, 0.00102))
-    f = answers.batch_facts(t)["latency"]
+    f = mnist.batch_facts(t)["latency"]
     assert f["within_spread"] is True
     assert "p10–p90" in render_answer(f)
 
 
 def test_unchanged_and_mixed():
     t = batch_table()
-    assert "does not change" in render_answer(answers.batch_facts(t)["params"])
-    m = answers.batch_facts(batch_table(acc=(0.90, 0.95, 0.91)))["accuracy"]
+    assert "does not change" in render_answer(mnist.batch_facts(t)["params"])
+    m = mnist.batch_facts(batch_table(acc=(0.90, 0.95, 0.91)))["accuracy"]
     assert m["direction"] == "mixed"
     s = render_answer(m)
     assert "lowest" in s and "highest" in s and "batch size 64" in s
@@ -80,9 +83,9 @@ def test_unchanged_and_mixed():
 def test_variant_order_follows_config_and_best_flips():
     t = pd.DataFrame({"label": ["small", "mid", "big"], "n_seeds": 2, "accuracy_mean": [0.90, 0.93, 0.96],
                       "accuracy_std": [0.001] * 3, "params_total": [1e5, 3e5, 3e6], "status": "ok"})
-    f = answers.variant_facts(t, ["small", "mid", "big"])["accuracy"]
+    f = mnist.variant_facts(t, ["small", "mid", "big"])["accuracy"]
     assert f["direction"] == "increases" and f["best"]["x"] == "big"
-    r = answers.variant_facts(reverse(t, "accuracy_mean"), ["small", "mid", "big"])["accuracy"]
+    r = mnist.variant_facts(reverse(t, "accuracy_mean"), ["small", "mid", "big"])["accuracy"]
     assert r["direction"] == "decreases" and r["best"]["x"] == "small"
     assert "most accurate is variant big" in render_answer(f)
     assert "most accurate is variant small" in render_answer(r)
@@ -92,17 +95,17 @@ def test_failed_rows_are_left_out_of_answers():
     t = batch_table()
     t.loc[2, "status"] = "failed"
     t.loc[2, ["train_time_s_mean", "accuracy_mean"]] = math.nan
-    f = answers.batch_facts(answers.ok_rows(t))["train_time"]
+    f = mnist.batch_facts(ok_rows(t))["train_time"]
     assert [p["x"] for p in f["points"]] == [1, 64]
 
 
 def test_precision_and_memory_facts():
-    p = answers.precision_fact({"input_dtype": "float32", "weight_dtypes": "float32", "output_dtype": "float32"})
+    p = mnist.precision_fact({"input_dtype": "float32", "weight_dtypes": "float32", "output_dtype": "float32"})
     assert p["uniform"] and p["weight_kinds"] == ["float32"]
     assert "float32" in render_answer(p, "precision")
     layers = pd.DataFrame({"name": ["fc1", "fc2", "total"], "param_bytes": [800, 200, 1000],
                            "act_bytes_b1": [10, 10, 20], "act_bytes_b128": [1280, 1280, 2560]})
-    m = answers.layer_facts(layers, [1, 128])
+    m = mnist.layer_facts(layers, [1, 128])
     assert [b["dominant"] for b in m["batches"]] == ["weights", "activations"] and m["crossover"] == 128
     assert "from batch 128 on activations dominate" in render_answer(m, "memory")
 
@@ -111,7 +114,7 @@ def test_validation_gap_direction():
     tables = {"e": pd.DataFrame({"model": ["a", "b"], "label": ["a", "b"], "kind": "mlp", "status": "ok",
                                  "macs_per_sample_thop": [110, 100], "macs_per_sample_aten": [100, 100],
                                  "macs_per_sample_analytic": [100, 100]})}
-    rows = answers.validation_rows(tables, {"experiments": {"e": {}}})
+    rows = validation.validation_rows(tables, {"experiments": {"e": {}}})
     assert rows[0]["thop_above"] and not rows[0]["agree"]
     assert rows[1]["agree"]
 
@@ -129,31 +132,31 @@ def roofline_table(gflops=(2.0, 40.0), spread=0.05):
 
 
 def test_roofline_summary_follows_the_data():
-    f = answers.roofline_facts(roofline_table())["models"][0]
+    f = efficiency.roofline_facts(roofline_table())["models"][0]
     s = render_answer(f, "roofline_model")
     assert "2.50 % of peak at batch 1" in s and "50.00 % at batch 128" in s and "20.0× the work per second" in s
     assert "latency-bound" in s and "noise" not in s
-    r = answers.roofline_facts(roofline_table(gflops=(40.0, 2.0)))["models"][0]
+    r = efficiency.roofline_facts(roofline_table(gflops=(40.0, 2.0)))["models"][0]
     rs = render_answer(r, "roofline_model")
     assert "20.0× less work per second" in rs and "latency-bound" not in rs and "slower per FLOP" in rs
 
 
 def test_roofline_within_timing_noise():
-    f = answers.roofline_facts(roofline_table(gflops=(10.0, 11.0), spread=0.3))["models"][0]
+    f = efficiency.roofline_facts(roofline_table(gflops=(10.0, 11.0), spread=0.3))["models"][0]
     assert f["within_spread"] is True
     assert "not distinguishable from timing noise" in render_answer(f, "roofline_model")
 
 
 def test_roofline_rows_merge_shared_measurements():
     t = pd.concat([roofline_table(), roofline_table().assign(experiment="part1b")]).reset_index(drop=True)
-    rows = answers.roofline_facts(t)["rows"]
+    rows = efficiency.roofline_facts(t)["rows"]
     assert len(rows) == 2 and rows[0]["experiments"] == ["part1a", "part1b"]
 
 
 def precision_table(int8_latency=0.002, fp32_latency=0.010, int8_acc=0.95):
     lat = {"fp32": fp32_latency, "int8": int8_latency}
     return pd.DataFrame([{
-        "model": "mlp", "mode": m, "batch_size": 64, "latency_median_s": lat[m], "latency_p10_s": lat[m] * 0.95,
+        "model": "mlp", "precision": m, "batch_size": 64, "latency_median_s": lat[m], "latency_p10_s": lat[m] * 0.95,
         "latency_p90_s": lat[m] * 1.05, "latency_repeats": 5, "throughput_per_s": 64 / lat[m],
         "state_dict_bytes": 4000 if m == "fp32" else 1000, "accuracy": 0.97 if m == "fp32" else int8_acc,
         "test_samples": 1000, "agreement_with_fp32": 1.0 if m == "fp32" else 0.98, "rel_error_vs_fp32": 0.0,
@@ -163,44 +166,74 @@ def precision_table(int8_latency=0.002, fp32_latency=0.010, int8_acc=0.95):
 
 
 def test_precision_sentence_follows_the_data():
-    c = answers.precision_facts(precision_table())["compare"][0]
+    c = efficiency.precision_facts(precision_table())["compare"][0]
     s = render_answer(c, "precision_compare")
     assert "mlp, int8" in s and "0.250× the size of fp32" in s and "5.00× faster" in s
     assert "down 2.00 points" in s and "quantized.Linear qint8" == c["weights_text"]
-    r = answers.precision_facts(precision_table(int8_latency=0.010, fp32_latency=0.002, int8_acc=0.99))["compare"][0]
+    r = efficiency.precision_facts(precision_table(int8_latency=0.010, fp32_latency=0.002, int8_acc=0.99))["compare"][0]
     rs = render_answer(r, "precision_compare")
     assert "5.00× slower" in rs and "faster" not in rs and "up 2.00 points" in rs
 
 
 def test_precision_same_latency_is_noise():
-    c = answers.precision_facts(precision_table(int8_latency=0.0101))["compare"][0]
+    c = efficiency.precision_facts(precision_table(int8_latency=0.0101))["compare"][0]
     assert c["timing"] == "same"
     assert "not distinguishable from timing noise" in render_answer(c, "precision_compare")
 
 
 def test_two_seeds_overlapping_is_seed_noise():
     t = batch_table(train=(50.0, 49.9, 49.8)).assign(n_seeds=2, train_time_s_std=1.0)
-    s = render_answer(answers.batch_facts(t)["train_time"])
+    s = render_answer(mnist.batch_facts(t)["train_time"])
     assert "not distinguishable from seed noise" in s and "over 2 seeds" in s
     t = batch_table().assign(n_seeds=2)
-    assert "larger than the spread over 2 seeds" in render_answer(answers.batch_facts(t)["train_time"])
+    assert "larger than the spread over 2 seeds" in render_answer(mnist.batch_facts(t)["train_time"])
+
+
+def q1_table(a, b, images=8):
+    return pd.DataFrame([{"model": "resnet18", "batch_size": images, "image_size": 64, "one_at_a_time_s": a,
+                          "one_at_a_time_p10_s": a * 0.9, "one_at_a_time_p90_s": a * 1.1, "one_at_a_time_repeats": 3,
+                          "precision": "fp32", "latency_median_s": b, "latency_p10_s": b * 0.9,
+                          "latency_p90_s": b * 1.1, "latency_repeats": 5}])
 
 
 def test_part3_q1_answer_follows_the_data():
     from mlalab.report import render
-    def q1(a, b):
-        return pd.DataFrame([{"images": 8, "image_size": 64, "one_at_a_time_s": a, "one_at_a_time_p10_s": a * 0.9,
-                              "one_at_a_time_p90_s": a * 1.1, "one_batch_s": b, "one_batch_p10_s": b * 0.9,
-                              "one_batch_p90_s": b * 1.1, "repeats": 3}])
     env = render.environment()
     tpl = env.from_string("{% include 'part3.html.j2' %}")
     base = {"figures": {}, "onnx": {}, "part3": {"resnet18_q1": [{}]}}
 
     def answer(a, b):
-        facts = answers.part3_facts({"resnet18_q1": q1(a, b)})
+        facts = part3.part3_facts({"resnet18_q1": q1_table(a, b)})
         html = tpl.render(**base, part3_facts=facts)
         return html[html.index('<p class="answer">'):].split("</p>")[0]
     yes, no = answer(1.8, 0.55), answer(0.55, 1.8)
     assert "Yes" in yes and "batching is 3.27× faster" in yes and "550 ms as one batch" in yes
+    assert "medians of 3 timed passes and 5 timed batch calls" in yes
     assert "No" in no and "one at a time is 3.27× faster" in no
     assert "Not measurably" in answer(1.0, 0.98)
+
+
+def test_part3_q1_one_batch_is_the_latency_tables_record():
+    latency = pd.DataFrame({"model": "resnet18", "precision": ["fp32", "fp32", "bf16"], "batch_size": [1, 8, 8],
+                            "latency_median_s": [0.1, 0.55, 0.4], "status": "ok"})
+    shown = part3.q1_fact(q1_table(1.8, 0.55), latency)
+    assert shown["in_latency_table"] and shown["images"] == 8 and shown["one_batch"] == 0.55
+    assert not part3.q1_fact(q1_table(1.8, 0.55, images=16), latency)["in_latency_table"]
+    from mlalab.report import render
+    tpl = render.environment().from_string("{% include 'part3.html.j2' %}")
+    for fact, words in ((shown, "the same record the ResNet18 latency table above shows at batch 8"),
+                        (part3.q1_fact(q1_table(1.8, 0.55, images=16), latency), "do not include 16")):
+        html = tpl.render(figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts={"resnet18": {}, "bert": {}, "q1": fact})
+        assert "a separate pass of " in html and words in html
+
+
+def test_part3_latency_facts_read_fp32_rows():
+    t = pd.DataFrame({"precision": ["fp32", "fp32", "bf16", "bf16"], "batch_size": [1, 8, 1, 8],
+                      "latency_median_s": [0.01, 0.04, 0.5, 0.6], "latency_p10_s": [0.009, 0.039, 0.4, 0.5],
+                      "latency_p90_s": [0.011, 0.041, 0.6, 0.7], "throughput_per_s": [100, 200, 2, 13],
+                      "throughput_p10_per_s": [90, 195, 1, 11], "throughput_p90_per_s": [110, 205, 3, 16],
+                      "status": "ok"})
+    f = part3.latency_facts(t, "ResNet18")
+    assert [p["y"] for p in f["latency"]["points"]] == [0.01, 0.04]
+    assert f["per_item"]["direction"] == "decreases" and f["throughput"]["best"]["x"] == 8
+    assert f["throughput"]["within_spread"] is False

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from report_fixture import render_fixture_report
 
-from mlalab.report import render
+from mlalab.report import context, filters, render
 
 
 @pytest.fixture(scope="module")
@@ -17,15 +17,15 @@ def rendered(tmp_path_factory):
 
 
 def test_filters():
-    assert render.f_bytes(1536) == "1.50 KiB" and render.f_bytes(3 * 2**20) == "3.00 MiB" and render.f_bytes(12) == "12 B"
-    assert render.f_ms(0.00257) == "2.57 ms" and render.f_ms(3.77e-5) == "37.7 µs"
-    assert render.f_secs(56.3) == "56.3 s"
-    assert render.f_si(335114) == "335 k" and render.f_si(2.91e6) == "2.91 M" and render.f_si(4.2e9) == "4.20 G"
-    assert render.f_shape("64x1x28x28") == "64×1×28×28" and render.f_shape("[1, 10]") == "1×10"
-    assert render.f_shape("32.0") == "32" and render.f_shape(None) == "—"
-    assert render.f_pct(0.9165) == "91.65 %" and render.f_pct(float("nan")) == "—"
-    assert render.column_unit("latency_median_s") == "ms" and render.column_unit("train_time_s_mean") == "secs"
-    assert render.column_unit("act_bytes_b64") == "bytes" and render.column_unit("macs_per_sample_thop") == "si"
+    assert filters.f_bytes(1536) == "1.50 KiB" and filters.f_bytes(3 * 2**20) == "3.00 MiB" and filters.f_bytes(12) == "12 B"
+    assert filters.f_ms(0.00257) == "2.57 ms" and filters.f_ms(3.77e-5) == "37.7 µs"
+    assert filters.f_secs(56.3) == "56.3 s"
+    assert filters.f_si(335114) == "335 k" and filters.f_si(2.91e6) == "2.91 M" and filters.f_si(4.2e9) == "4.20 G"
+    assert filters.f_shape("64x1x28x28") == "64×1×28×28" and filters.f_shape([1, 10]) == "1×10"
+    assert filters.f_shape(32.0) == "32" and filters.f_shape("32") == "32" and filters.f_shape(None) == "—"
+    assert filters.f_pct(0.9165) == "91.65 %" and filters.f_pct(float("nan")) == "—"
+    assert filters.column_unit("latency_median_s") == "ms" and filters.column_unit("train_time_s_mean") == "secs"
+    assert filters.column_unit("act_bytes_b64") == "bytes" and filters.column_unit("macs_per_sample_thop") == "si"
 
 
 def test_autoescape_on():
@@ -56,12 +56,12 @@ def test_every_section_and_table(rendered):
 def test_numbers_come_from_tables(rendered):
     html = rendered["html"]
     t = rendered["frames"]["part1a"].sort_values("batch_size")
-    assert render.f_secs(t["train_time_s_mean"].iloc[0]) in html
-    assert render.f_pct(t["accuracy_mean"].iloc[-1]) in html
-    assert render.f_si(t["params_total"].iloc[0]) in html
+    assert filters.f_secs(t["train_time_s_mean"].iloc[0]) in html
+    assert filters.f_pct(t["accuracy_mean"].iloc[-1]) in html
+    assert filters.f_si(t["params_total"].iloc[0]) in html
     layers = rendered["frames"]["part1a_layers"]
     total = layers[layers["name"] == "total"].iloc[0]
-    assert render.f_bytes(total["act_bytes_b128"]) in html and render.f_bytes(total["param_bytes"]) in html
+    assert filters.f_bytes(total["act_bytes_b128"]) in html and filters.f_bytes(total["param_bytes"]) in html
 
 
 def test_failed_rows_rendered_not_crashing(rendered):
@@ -77,7 +77,7 @@ def test_self_contained(rendered):
 
 
 def test_missing_parts_render(tmp_path):
-    ctx = render.build_context({"experiments": {"x": {"kind": "mlp", "variants": [{"label": "a"}], "batch_sizes": [1, 2]}},
+    ctx = context.build_context({"experiments": {"x": {"kind": "mlp", "variants": [{"label": "a"}], "batch_sizes": [1, 2]}},
                                 "seeds": [0], "training": {"epochs": 1, "optimizer": "sgd", "lr": 0.1, "momentum": 0}},
                                {"x": None}, {}, {}, {}, {})
     html = render.render_html(ctx)
@@ -92,8 +92,8 @@ def test_pdf_text_has_key_numbers(rendered):
     assert "A4" in info or "595" in info
     t = rendered["frames"]["part1a"].sort_values("batch_size")
     for needle in ["Part 1A: MLP, effect of batch size", "Contents", "Page 2 of",
-                   render.f_secs(t["train_time_s_mean"].iloc[0]), render.f_pct(t["accuracy_mean"].iloc[0]),
-                   render.f_si(t["params_total"].iloc[0])]:
+                   filters.f_secs(t["train_time_s_mean"].iloc[0]), filters.f_pct(t["accuracy_mean"].iloc[0]),
+                   filters.f_si(t["params_total"].iloc[0])]:
         assert needle in text, needle
 
 
@@ -108,7 +108,7 @@ def test_efficiency_section_is_compact(rendered):
     assert head.count("<th>") == 7 and "macs source" not in head  # the chosen columns, not every CSV column
     # one summary bullet per model with several batches, not one paragraph per row
     assert section.count("</span> of peak at batch") == sum(1 for _, g in roof.groupby("model") if g["batch_size"].nunique() > 1)
-    assert render.f_num(roof["peak_fp32_gflops"].iloc[0]) in section
+    assert filters.f_num(roof["peak_fp32_gflops"].iloc[0]) in section
     assert "not distinguishable from timing noise" in section or "outside the p10–p90 spread" in section
 
 

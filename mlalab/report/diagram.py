@@ -13,15 +13,10 @@ import subprocess
 import pandas as pd
 
 from mlalab.io import atomic_path
+from mlalab.report.filters import f_shape
 
 COLORS = {"Linear": "#cfe2f3", "Conv2d": "#d9ead3", "MaxPool2d": "#fff2cc", "BatchNorm1d": "#ead1dc",
           "BatchNorm2d": "#ead1dc", "ReLU": "#eeeeee", "Flatten": "#fce5cd"}
-
-
-def _shape(text) -> str:
-    if text is None or (isinstance(text, float) and text != text) or str(text) == "":
-        return "—"
-    return str(text).replace("x", "×").replace(", ", "×").strip("[]()")
 
 
 def _count(n) -> str:
@@ -38,7 +33,7 @@ def _labels(layers: pd.DataFrame, batch: int) -> list[tuple[str, str, str]]:
     col = f"output_shape_b{batch}"
     for _, r in rows.iterrows():
         params = int(float(r.get("params", 0) or 0))
-        detail = f"out {_shape(r.get(col))}" + (f" · {_count(params)} params" if params else "")
+        detail = f"out {f_shape(r.get(col))}" + (f" · {_count(params)} params" if params else "")
         out.append((str(r["name"]), str(r["type"]), detail))
     return out
 
@@ -48,7 +43,7 @@ def dot_source(layers: pd.DataFrame, batch: int = 1, title: str = "") -> str:
              + (f', label="{html.escape(title)}", labelloc=t' if title else "") + "];",
              '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=10, margin="0.15,0.04"];',
              '  edge [arrowsize=0.6];',
-             f'  input [label=<<b>input</b><br/><font point-size="9">{batch}×1×28×28</font>>, fillcolor="#ffffff"];']
+             f'  input [label=<<b>input</b><br/><font point-size="9">{f_shape([batch, 1, 28, 28])}</font>>, fillcolor="#ffffff"];']
     prev = "input"
     for i, (name, typ, detail) in enumerate(_labels(layers, batch)):
         node = f"n{i}"
@@ -66,7 +61,7 @@ def svg_by_hand(layers: pd.DataFrame, batch: int = 1) -> str:
     height = (len(labels) + 1) * (h + gap) + 10
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w + 20}" height="{height}" '
              f'font-family="DejaVu Sans" font-size="11">']
-    items = [("input", "", f"{batch}×1×28×28")] + labels
+    items = [("input", "", f_shape([batch, 1, 28, 28]))] + labels
     for i, (name, typ, detail) in enumerate(items):
         y = 5 + i * (h + gap)
         parts.append(f'<rect x="10" y="{y}" width="{w}" height="{h}" rx="6" fill="{COLORS.get(typ, "#f3f3f3")}" '
@@ -91,3 +86,10 @@ def write_diagram(layers: pd.DataFrame, path, batch: int = 1, title: str = "") -
             return "dot"
         tmp.write_text(svg_by_hand(layers, batch))
         return "hand"
+
+
+def draw_diagram(inputs, outputs, title: str, log) -> None:
+    """The diagram job (rule diagram): the model's per-layer table (inputs.layers) -> outputs[0], titled."""
+    layers = pd.read_csv(inputs.layers, dtype=str, keep_default_na=False)
+    how = write_diagram(layers, outputs[0], batch=1, title=title)
+    log(f"drew {outputs[0]} with {how}")

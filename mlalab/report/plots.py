@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mlalab.io import atomic_path  # noqa: E402
-from mlalab.report.answers import ok_rows  # noqa: E402
+from mlalab.report.context import read_table  # noqa: E402
+from mlalab.report.facts.common import ok_rows  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9,
                      "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100, "svg.hashsalt": "mla-lab"})
@@ -63,7 +64,8 @@ def training_time_vs_batch(tables: dict[str, pd.DataFrame], path) -> None:
 
 
 def latency_throughput_vs_batch(series: dict[str, pd.DataFrame], path) -> None:
-    """`series`: display name -> frame with batch_size, latency_median_s (p10/p90 optional), throughput."""
+    """`series`: display name -> frame with the latency record's batch_size, latency_median_s, latency_p10_s,
+    latency_p90_s and throughput_per_s."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.5, 3.6))
     drawn = 0
     for name, t in series.items():
@@ -73,13 +75,9 @@ def latency_throughput_vs_batch(series: dict[str, pd.DataFrame], path) -> None:
         if t.empty:
             continue
         med = t["latency_median_s"] * 1e3
-        if "latency_p10_s" in t and "latency_p90_s" in t:
-            err = [(med - t["latency_p10_s"] * 1e3).clip(lower=0), (t["latency_p90_s"] * 1e3 - med).clip(lower=0)]
-        else:
-            err = None
+        err = [(med - t["latency_p10_s"] * 1e3).clip(lower=0), (t["latency_p90_s"] * 1e3 - med).clip(lower=0)]
         a1.errorbar(t["batch_size"], med, yerr=err, marker="o", capsize=3, label=name)
-        thr = t["throughput_per_s"] if "throughput_per_s" in t else t["batch_size"] / t["latency_median_s"]
-        a2.plot(t["batch_size"], thr, marker="o", label=name)
+        a2.plot(t["batch_size"], t["throughput_per_s"], marker="o", label=name)
         drawn += 1
     if not drawn:
         plt.close(fig)
@@ -173,40 +171,39 @@ def finite(x) -> bool:
 
 def precision_figure(frame: pd.DataFrame | None, path) -> None:
     """Precision study, one panel each: model size (log scale, so the small MNIST models show), throughput at
-    each model's largest batch (log, with p10-p90 of the latency as error bars), and accuracy (BERT, with
-    random weights: % of argmax predictions equal to fp32's)."""
+    each model's largest batch (log, with throughput_p10_per_s..throughput_p90_per_s as error bars), and
+    accuracy (BERT, with random weights: % of argmax predictions equal to fp32's)."""
     import numpy as np
 
-    if not _usable(frame, "model", "mode", "batch_size", "state_dict_bytes", "throughput_per_s"):
+    if not _usable(frame, "model", "precision", "batch_size", "state_dict_bytes", "throughput_per_s"):
         _empty(path, "no precision study in this run")
         return
     ok = ok_rows(frame)
     models = list(dict.fromkeys(ok["model"]))
-    modes = list(dict.fromkeys(ok["mode"]))
+    modes = list(dict.fromkeys(ok["precision"]))
     fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.3))
     width = 0.8 / max(1, len(modes))
     xs = np.arange(len(models))
     for j, mode in enumerate(modes):
         size, thr, err, acc = [], [], [[], []], []
         for m in models:
-            g = ok[(ok["model"] == m) & (ok["mode"] == mode)]
+            g = ok[(ok["model"] == m) & (ok["precision"] == mode)]
             big = g[g["batch_size"] == g["batch_size"].max()] if len(g) else g
             size.append(g["state_dict_bytes"].iloc[0] / 2**20 if len(g) else np.nan)
             if len(big):
                 r = big.iloc[0]
                 t = float(r["throughput_per_s"])
                 thr.append(t)
-                bs = float(r["batch_size"])
-                lo = bs / float(r["latency_p90_s"]) if "latency_p90_s" in r and pd.notna(r["latency_p90_s"]) else t
-                hi = bs / float(r["latency_p10_s"]) if "latency_p10_s" in r and pd.notna(r["latency_p10_s"]) else t
+                lo = float(r["throughput_p10_per_s"]) if pd.notna(r["throughput_p10_per_s"]) else t
+                hi = float(r["throughput_p90_per_s"]) if pd.notna(r["throughput_p90_per_s"]) else t
                 err[0].append(max(0.0, t - lo))
                 err[1].append(max(0.0, hi - t))
             else:
                 thr.append(np.nan)
                 err[0].append(0.0)
                 err[1].append(0.0)
-            a = g["accuracy"].iloc[0] if len(g) and "accuracy" in g else np.nan
-            if pd.isna(a) and len(g) and "agreement_with_fp32" in g:
+            a = g["accuracy"].iloc[0] if len(g) else np.nan
+            if pd.isna(a) and len(g):
                 a = g["agreement_with_fp32"].iloc[0]
             acc.append(100 * a if pd.notna(a) else np.nan)
         pos = xs + (j - (len(modes) - 1) / 2) * width
@@ -225,6 +222,33 @@ def precision_figure(frame: pd.DataFrame | None, path) -> None:
     axes[0].set_yscale("log")
     axes[1].set_yscale("log")
     axes[2].set_ylim(0, 100)
-    axes[0].legend(fontsize=8, title="mode", title_fontsize=8)
+    axes[0].legend(fontsize=8, title="precision", title_fontsize=8)
     fig.tight_layout()
     _save(fig, path)
+
+
+PART3_NAMES = {"part3_resnet18_latency": "ResNet18", "part3_bert_latency": "BERT-base"}
+
+
+def draw_plots(inputs, tables: dict, layer_tables: dict, batch_experiments: list, part3: dict, plots: dict,
+               batches: list, log) -> None:
+    """The report-plots job: every figure of `plots` (key -> SVG path) from the tables (name -> CSV path).
+    Part 3's latency tables add their fp32 rows to the latency figure (bf16 belongs to the precision study);
+    the precision figure reads `inputs.precision` when the study is configured."""
+    frames = {name: read_table(path) for name, path in tables.items()}
+    batch_tables = {name: frames[name] for name in batch_experiments}
+    training_time_vs_batch(batch_tables, plots["training_time_vs_batch"])
+    series = {f"{name} ({t['kind'].iloc[0].upper() if t is not None and len(t) else ''})": t
+              for name, t in batch_tables.items()}
+    for table, path in part3.items():
+        frame = read_table(path)
+        series[PART3_NAMES.get(table, table)] = (frame if frame is None or not len(frame)
+                                                 else frame[frame["precision"].astype(str) == "fp32"])
+    latency_throughput_vs_batch(series, plots["latency_throughput_vs_batch"])
+    accuracy_vs_params(frames, plots["accuracy_vs_params"])
+    for name, path in layer_tables.items():
+        layers_figure(read_table(path), list(batches), plots[f"{name[: -len('_layers')]}_layers"])
+    if "precision_summary" in plots:
+        precision = list(inputs.precision)
+        precision_figure(read_table(precision[0]) if precision else None, plots["precision_summary"])
+    log(f"wrote {len(plots)} figures")

@@ -1,0 +1,138 @@
+"""What the templates see: config + tables (+ figures, diagrams, ONNX links) -> one context dict.
+
+Python here only loads files and hands raw numbers and facts (mlalab.report.facts) to the templates; every
+number is formatted by a filter (mlalab.report.filters) and every sentence is written by a template.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from mlalab.report.facts.common import ok_rows
+from mlalab.report.facts.efficiency import efficiency_facts
+from mlalab.report.facts.mnist import batch_facts, layer_facts, precision_fact, variant_facts
+from mlalab.report.facts.part3 import part3_facts
+from mlalab.report.facts.validation import validation_rows
+
+TEXT_COLUMNS = ("label", "model", "name", "error", "precision", "runtime", "timing_method", "torch")
+
+
+def read_table(path) -> pd.DataFrame | None:
+    """A CSV as a DataFrame, or None when the file is absent (that part is then reported as missing)."""
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    text = {c: str for c in header if "shape" in c or "dtype" in c or c in TEXT_COLUMNS}
+    return pd.read_csv(path, dtype=text)
+
+
+def data_uri(path) -> str | None:
+    """An image file as a data: URI, so the HTML is one self-contained file."""
+    if not path or not os.path.exists(path):
+        return None
+    mime = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+    if str(path).endswith(".svg"):
+        mime = "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode('ascii')}"
+
+
+def records(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None:
+        return []
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def experiment_context(name: str, exp: dict, table: pd.DataFrame | None, layers: pd.DataFrame | None,
+                       figures: dict, diagrams: dict, onnx: dict, activation_batches: list[int]) -> dict:
+    """One MNIST experiment: its rows, failed rows, facts (batch or variant sweep) and per-variant layers."""
+    role = "batch" if len(exp.get("batch_sizes", [])) > 1 else "variants"
+    ctx = {"name": name, "title": exp.get("title", name), "kind": exp["kind"], "role": role,
+           "batch_sizes": exp.get("batch_sizes", []), "variants": [str(v.get("label", "")) for v in exp["variants"]],
+           "present": table is not None, "rows": records(table), "failed": [], "facts": {}, "layers": [],
+           "figures": {k: v for k, v in figures.items() if k.startswith(name + "_")},
+           "activation_batches": activation_batches}
+    if table is not None and len(table):
+        ok = ok_rows(table)
+        ctx["failed"] = records(table[~table.index.isin(ok.index)])
+        ctx["facts"] = batch_facts(ok) if role == "batch" else variant_facts(ok, ctx["variants"])
+        if role == "batch" and len(ok):
+            ctx["facts"]["precision"] = precision_fact(ok.iloc[0].to_dict())
+    if layers is not None and len(layers):
+        for label, group in layers.groupby("label", sort=False):
+            model = str(group["model"].iloc[0])
+            body = group[group["name"] != "total"]
+            total = group[group["name"] == "total"]
+            ctx["layers"].append({
+                "label": str(label), "model": model, "rows": records(body),
+                "total": records(total)[0] if len(total) else None,
+                "facts": layer_facts(group, activation_batches),
+                "diagram": diagrams.get(model), "onnx": onnx.get(model),
+            })
+    return ctx
+
+
+def layers_by_batch(frame: pd.DataFrame) -> pd.DataFrame:
+    """Part 3's long per-layer table (one row per layer x batch) -> one row per layer, activation shape and
+    bytes per batch as columns (activation_shape_b{b}, activation_bytes_b{b})."""
+    if frame is None or not len(frame):
+        return frame
+    batches = sorted(frame["batch_size"].dropna().unique())
+    keys = ["layer", "call"]
+    base = frame[frame["batch_size"] == batches[0]].drop(
+        columns=["activation_shape", "activation_bytes", "batch_size", "model", "order"])
+    for b in batches:
+        part = frame[frame["batch_size"] == b][keys + ["activation_shape", "activation_bytes"]]
+        part = part.rename(columns={"activation_shape": f"activation_shape_b{int(b)}",
+                                    "activation_bytes": f"activation_bytes_b{int(b)}"})
+        base = base.merge(part, on=keys, how="left")
+    return base
+
+
+def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures: dict[str, str],
+                  diagrams: dict[str, str], onnx: dict[str, str], provenance: dict) -> dict:
+    """Everything the templates need. `tables` maps table names (file stems) to frames or None."""
+    batches = list(config.get("profile", {}).get("activation_batches", [1, 64, 128]))
+    parts = {"mlp": [], "cnn": []}
+    for name, exp in config["experiments"].items():
+        ctx = experiment_context(name, exp, tables.get(name), tables.get(f"{name}_layers"), figures,
+                                 diagrams, onnx, batches)
+        parts.setdefault(exp["kind"], []).append(ctx)
+    part3 = {k[len("part3_"):]: v for k, v in tables.items() if k.startswith("part3_")}
+    if part3.get("resnet18_layers") is not None:
+        part3["resnet18_layers_wide"] = layers_by_batch(part3["resnet18_layers"])
+    efficiency = {k: v for k, v in tables.items() if k in ("roofline", "precision", "peak")}
+    return {
+        "config": config,
+        "title": config.get("report", {}).get("title", "ML accelerators — Lab 1"),
+        "parts": parts,
+        "part3": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in part3.items()},
+        "part3_present": {k: v is not None for k, v in part3.items()},
+        "part3_facts": part3_facts(part3),
+        "efficiency": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in efficiency.items()},
+        "efficiency_facts": efficiency_facts(efficiency),
+        "figures": figures,
+        "onnx": onnx,
+        "validation": validation_rows(tables, config),
+        "provenance": provenance,
+    }
+
+
+def device_summary(tables: dict) -> tuple[str | None, object]:
+    """The device and threads the MNIST timings ran with, read from the experiment tables."""
+    for frame in tables.values():
+        if frame is not None and len(frame) and "device" in frame.columns:
+            ok = ok_rows(frame)
+            if len(ok) and pd.notna(ok["device"].iloc[0]):
+                name = ok["device_name"].iloc[0] if "device_name" in ok.columns else None
+                threads = ok["threads"].iloc[0] if "threads" in ok.columns else None
+                dev = str(ok["device"].iloc[0]) + (f" ({name})" if isinstance(name, str) and name else "")
+                return dev, (int(threads) if pd.notna(threads) else None)
+    return None, None
