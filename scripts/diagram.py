@@ -1,9 +1,6 @@
-"""Snakemake script: draw one MNIST architecture from its per-layer table (rule diagram)."""
+"""Snakemake script (rule diagram): draw one MNIST architecture from its per-layer table."""
 
-from mlalab.joblog import JobLog
-from mlalab.report.diagram import write_diagram
-from mlalab.report.render import read_table
+from mlalab.report.diagram import draw_diagram
+from mlalab.runner import run
 
-sm = snakemake  # noqa: F821 - injected by Snakemake
-how = write_diagram(read_table(sm.input.layers), sm.output[0], batch=1)
-JobLog(sm.log[0])(f"drew {sm.output[0]} with {how}")
+run(snakemake, draw_diagram)  # noqa: F821 - injected by Snakemake
