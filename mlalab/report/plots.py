@@ -49,7 +49,7 @@ def training_time_vs_batch(tables: dict[str, pd.DataFrame], path) -> None:
         t = ok_rows(t).sort_values("batch_size")
         if t.empty:
             continue
-        std = t["train_time_s_std"].fillna(0) if "train_time_s_std" in t else None
+        std = t["train_time_s_std"].fillna(0)
         ax.errorbar(t["batch_size"], t["train_time_s_mean"], yerr=std, marker="o", capsize=3, label=name)
         drawn += 1
     if not drawn:
@@ -104,7 +104,7 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
         if t.empty:
             continue
         # one point per variant: the largest batch size of a batch sweep is not mixed with the others
-        std = t["accuracy_std"].fillna(0) * 100 if "accuracy_std" in t else None
+        std = t["accuracy_std"].fillna(0) * 100
         ax.errorbar(t["params_total"], t["accuracy_mean"] * 100, yerr=std, fmt="o", capsize=3, label=name)
         for _, r in t.iterrows():
             tag = f"{r['label']}" + (f" bs{int(r['batch_size'])}" if t["batch_size"].nunique() > 1 else "")
@@ -122,14 +122,13 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
 
 
 def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "") -> None:
-    """Per variant: weight bytes vs activation bytes per layer (log scale), and MACs per layer."""
+    """Per variant of an experiment's layer table: weight bytes vs activation bytes per layer (log scale),
+    and MACs per layer."""
     if not _usable(layers, "name", "param_bytes"):
         return _empty(path, "no per-layer data")
-    groups = list(layers[layers["name"] != "total"].groupby("label", sort=False)) if "label" in layers \
-        else [("", layers[layers["name"] != "total"])]
-    has_macs = "macs_per_sample" in layers.columns
+    groups = list(layers[layers["name"] != "total"].groupby("label", sort=False))
     n = len(groups)
-    fig, axes = plt.subplots(n, 2 if has_macs else 1, figsize=(10, 2.9 * n), squeeze=False)
+    fig, axes = plt.subplots(n, 2, figsize=(10, 2.9 * n), squeeze=False)
     for row, (label, g) in enumerate(groups):
         names = list(g["name"].astype(str))
         x = range(len(names))
@@ -146,16 +145,15 @@ def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "
         ax.set_title(f"{label}: weights vs activations per layer", fontsize=9)
         if row == 0:
             ax.legend(fontsize=7)
-        if has_macs:
-            ax2 = axes[row][1]
-            macs = g["macs_per_sample"].astype(float)
-            ax2.bar(list(x), macs.where(macs > 0), color="tab:purple")
-            ax2.set_yscale("log")
-            ax2.set_ylabel("MACs per sample")
-            ax2.set_xticks(list(x), names, rotation=45, ha="right", fontsize=7)
-            ax2.set_title(f"{label}: MACs per layer (Conv/Linear)", fontsize=9)
-            if not (macs > 0).any():
-                ax2.text(0.5, 0.5, "no MACs", transform=ax2.transAxes, ha="center")
+        ax2 = axes[row][1]
+        macs = g["macs_per_sample"].astype(float)
+        ax2.bar(list(x), macs.where(macs > 0), color="tab:purple")
+        ax2.set_yscale("log")
+        ax2.set_ylabel("MACs per sample")
+        ax2.set_xticks(list(x), names, rotation=45, ha="right", fontsize=7)
+        ax2.set_title(f"{label}: MACs per layer (Conv/Linear)", fontsize=9)
+        if not (macs > 0).any():
+            ax2.text(0.5, 0.5, "no MACs", transform=ax2.transAxes, ha="center")
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

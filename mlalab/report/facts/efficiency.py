@@ -149,7 +149,7 @@ def precision_facts(prec: pd.DataFrame | None) -> dict:
         compare += [_compare(model, bs, r, ref.iloc[0]) for _, r in at.iterrows() if str(r["precision"]) != "fp32"]
 
     def ints(col, frame):
-        return sorted({int(v) for v in frame[col].dropna()}) if col in frame.columns else []
+        return sorted({int(v) for v in frame[col].dropna()})
     with_acc = ok[ok["accuracy"].notna()]
     return {"rows": rows, "compare": compare, "repeats": ints("latency_repeats", ok),
             "test_samples": ints("test_samples", with_acc)}

@@ -27,7 +27,7 @@ def validation_rows(tables: dict, config: dict) -> list[dict]:
     if counts is not None and len(counts):
         for model, g in counts.groupby("model", sort=False):
             by = {str(c): m for c, m in zip(g["counter"], g["macs"])}
-            notes = {str(c): n for c, n in zip(g["counter"], g["note"])} if "note" in g else {}
+            notes = {str(c): n for c, n in zip(g["counter"], g["note"])}
             out.append(_validation_row(str(model), "part3", by.get("thop"), by.get("flop_counter"),
                                        by.get("analytic"), experiment="part3", label=str(model), notes=notes))
     return out
