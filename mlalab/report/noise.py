@@ -84,11 +84,6 @@ class Latency:
     p90: float
     repeats: int
 
-    @classmethod
-    def of_row(cls, row, prefix: str = "latency") -> "Latency":
-        return cls(float(row[f"{prefix}_median_s"]), float(row[f"{prefix}_p10_s"]),
-                   float(row[f"{prefix}_p90_s"]), int(row.get(f"{prefix}_repeats", 0) or 0))
-
 
 def latency_overlap(a: Latency, b: Latency) -> bool:
     """True if the p10..p90 intervals overlap (the medians are not distinguishable from timing noise)."""
