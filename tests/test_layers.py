@@ -1,8 +1,9 @@
 import torch
 from torch import nn
 
-from mlalab.measure.layers import dtypes, layer_table, totals
 from mlalab.measure.models import build_model
+from mlalab.measure.precision import prepare
+from mlalab.measure.walker import dtypes, layer_table, leaves, totals, walk
 
 
 def test_cnn_layer_bytes_by_hand():
@@ -53,3 +54,21 @@ def test_dtypes_are_read_off_tensors():
     got = dtypes(model, torch.randn(2, 1, 28, 28, dtype=torch.float64))
     assert got["input_dtype"] == "float64" and got["output_dtype"] == "float64"
     assert set(got["weight_dtypes"].values()) == {"float64"}
+
+
+def test_walk_records_each_call_and_what_it_newly_writes():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(6, 4), nn.ReLU(inplace=True), nn.Dropout(0.5))
+    w = walk(model, (torch.randn(2, 2, 3),))
+    assert [(c.name, c.type) for c in w.calls] == [("0", "Flatten"), ("1", "Linear"), ("2", "ReLU"), ("3", "Dropout")]
+    assert [c.output_bytes for c in w.calls] == [2 * 6 * 4, 2 * 4 * 4, 2 * 4 * 4, 2 * 4 * 4]
+    # a view, an in-place op and eval-mode Dropout write nothing new: only the Linear does
+    assert [c.new_output_bytes for c in w.calls] == [0, 2 * 4 * 4, 0, 0]
+    assert w.calls[1].input_shape == [2, 6] and w.calls[1].output_dtype == torch.float32
+    assert model.training  # the walk runs in eval mode and leaves the mode as it found it
+    assert tuple(w.output.shape) == (2, 4)
+
+
+def test_a_quantized_module_is_one_leaf():
+    q = prepare(nn.Sequential(nn.Linear(4, 4), nn.ReLU()), "int8", torch.device("cpu")).model
+    assert [(name, type(m).__name__) for name, m in leaves(q)] == [("0", "Linear"), ("1", "ReLU")]
+    assert [c.type for c in walk(q, (torch.randn(1, 4),)).calls] == ["quantized.Linear", "ReLU"]

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from mlalab.measure.counting import count_all
-from mlalab.measure.models import build_model, count_params
+from mlalab.measure import counters
+from mlalab.measure.models import build_model
 from mlalab.plan.config import model_slug
 
 # The lab's architectures and their exact parameter counts (issue 2).
@@ -23,9 +23,10 @@ PARAMS = [
 
 @pytest.mark.parametrize("kind,arch,expected", PARAMS, ids=[model_slug(k, a) for k, a, _ in PARAMS])
 def test_parameter_counts(kind, arch, expected):
-    total, trainable = count_params(build_model(kind, arch))
-    assert total == expected
-    assert trainable == expected
+    p = counters.params(build_model(kind, arch))
+    assert p["total"] == expected
+    assert p["trainable"] == expected
+    assert p["bytes"] == 4 * expected
 
 
 MACS = [
@@ -37,24 +38,26 @@ MACS = [
 
 @pytest.mark.parametrize("kind,arch,expected", MACS, ids=[model_slug(k, a) for k, a, _ in MACS])
 def test_three_mac_counters_agree(kind, arch, expected):
-    counts = count_all(build_model(kind, arch), torch.randn(4, 1, 28, 28))
-    assert counts["per_sample"]["analytic"] == expected
-    assert counts["per_sample"]["aten"] == expected
-    assert counts["per_sample"]["thop_conv_linear"] == expected
-    assert counts["analytic"] == 4 * expected  # per batch scales with the batch
+    macs = counters.all_macs(build_model(kind, arch), (torch.randn(4, 1, 28, 28),))
+    # counted on a batch of 4: per batch scales with the batch
+    assert macs["analytic"]["macs"] == 4 * expected
+    assert macs["aten"]["macs"] == 4 * expected
+    assert macs["thop"]["conv_linear"] == 4 * expected
+    assert sum(macs["analytic"]["by_layer"].values()) == 4 * expected
 
 
 def test_macs_are_not_twice_the_params():
     # The hand-made report took MACs = 2 x params; for a CNN they differ by an order of magnitude.
     model = build_model("cnn", {"channels": [32, 64], "kernel": 3})
-    macs = count_all(model, torch.randn(1, 1, 28, 28))["per_sample"]["analytic"]
-    params = count_params(model)[0]
+    macs = counters.analytic_macs(model, (torch.randn(1, 1, 28, 28),))["macs"]
+    params = counters.params(model)["total"]
     assert macs == 4_241_152 and macs > 5 * params
 
 
 def test_thop_counts_batchnorm_beyond_conv_linear():
-    counts = count_all(build_model("mlp", {"hidden": [256, 256], "batchnorm": True}), torch.randn(2, 1, 28, 28))
-    assert counts["per_sample"]["thop_total"] > counts["per_sample"]["thop_conv_linear"]
+    thop = counters.thop_macs(build_model("mlp", {"hidden": [256, 256], "batchnorm": True}), (torch.randn(2, 1, 28, 28),))
+    assert thop["macs"] > thop["conv_linear"]
+    assert thop["macs"] - thop["conv_linear"] == thop["by_type"]["BatchNorm1d"]
 
 
 def test_bad_architectures_name_the_problem():

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from mlalab.measure import memory
+from mlalab.measure import memory, timing
 from mlalab.measure import models as nets
-from mlalab.stages import part3_bench as bench
+from mlalab.measure import precision as modes
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
@@ -22,7 +22,8 @@ def test_resnet18_memory_on_cuda_records_peaks():
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_latency_on_cuda(precision):
-    device = torch.device("cuda")
-    stats = bench.batch_latency(nets.build_resnet18(), nets.image_batch(4, 64), device, 1, 3, precision)
-    assert stats["device"] == "cuda" and "synchronize" in stats["method"]
-    assert stats["n"] == 3 and stats["throughput_per_s"] > 0
+    v = modes.prepare(nets.build_resnet18(), precision, torch.device("cuda"))
+    stats = timing.latency(v.model, nets.image_batch(4, 64).to(v.device), v.device, 1, 3, v.autocast_dtype)
+    env = timing.environment(v.device)
+    assert env["device"] == "cuda" and "synchronize" in env["timing_method"]
+    assert stats["latency_repeats"] == 3 and stats["throughput_per_s"] > 0

@@ -4,17 +4,16 @@ import torch
 from torch import nn
 
 from mlalab.measure.models import build_model
-from mlalab.stages.precision import (
+from mlalab.measure.precision import (
     bf16_supported,
     dtypes,
     linear_weight_dtypes,
-    precision_sentence,
     prepare,
     quality,
     state_dict_bytes,
-    study,
     tensor_bytes,
 )
+from mlalab.stages.precision import quality_rows
 
 CPU = torch.device("cpu")
 
@@ -83,16 +82,16 @@ def test_unknown_mode_is_an_error(mlp):
         prepare(mlp, "fp8", CPU)
 
 
-def test_study_rows_and_sentence(mlp):
+def test_quality_rows_one_per_mode(mlp):
     x, y = torch.randn(20, 1, 28, 28), torch.randint(0, 10, (20,))
-    rows = study([{"name": "mlp", "kind": "mnist", "model": mlp}], ["fp32", "int8"], [1, 4],
-                 {"warmup": 0, "repeats": 2}, CPU, (x, y), log=lambda s: None)
+    rows = quality_rows([{"name": "mlp", "kind": "mnist", "model": mlp}], ["fp32", "int8"], CPU, (x, y),
+                        log=lambda s: None)
     df = pd.DataFrame(rows)
-    assert list(zip(df["mode"], df["batch_size"])) == [("fp32", 1), ("fp32", 4), ("int8", 1), ("int8", 4)]
-    assert (df["status"] == "ok").all() and (df["latency_repeats"] == 2).all()
-    assert df.loc[df["mode"] == "fp32", "agreement_with_fp32"].eq(1.0).all()
-    s = precision_sentence(df)
-    assert s.startswith("mlp: INT8 shrinks the model") and "quantized.Linear=torch.qint8" in s
+    assert list(df["precision"]) == ["fp32", "int8"] and (df["status"] == "ok").all()
+    assert df.loc[df["precision"] == "fp32", "agreement_with_fp32"].eq(1.0).all()
+    int8 = df[df["precision"] == "int8"].iloc[0]
+    assert int8["state_dict_bytes"] < df.loc[df["precision"] == "fp32", "state_dict_bytes"].iloc[0]
+    assert "quantized.Linear=torch.qint8" in int8["weight_dtypes"] and int8["quantized_layers"] == 3
 
 
 def test_a_failing_mode_is_recorded_not_raised():
@@ -100,30 +99,9 @@ def test_a_failing_mode_is_recorded_not_raised():
         def forward(self, x):
             raise RuntimeError("boom")
 
-    rows = study([{"name": "b", "kind": "mnist", "model": Broken()}], ["fp32"], [1],
-                 {"warmup": 0, "repeats": 1}, CPU, (torch.randn(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)),
-                 log=lambda s: None)
+    rows = quality_rows([{"name": "b", "kind": "mnist", "model": Broken()}], ["fp32"], CPU,
+                        (torch.randn(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)), log=lambda s: None)
     assert rows[0]["status"] == "failed" and "boom" in rows[0]["error"]
-
-
-def _frame(fp32_lat, int8_lat):
-    base = {"model": "m", "batch_size": 64, "latency_repeats": 30, "accuracy": 0.9, "agreement_with_fp32": 1.0,
-            "rel_error_vs_fp32": 0.0, "weight_dtypes": "Linear=torch.float32", "input_dtype": "torch.float32",
-            "output_dtype": "torch.float32", "device": "cpu", "status": "ok"}
-    rows = []
-    for mode, lat, size in (("fp32", fp32_lat, 4000), ("int8", int8_lat, 1000)):
-        rows.append({**base, "mode": mode, "latency_median_s": lat, "latency_p10_s": 0.95 * lat,
-                     "latency_p90_s": 1.05 * lat, "throughput_per_s": 64 / lat, "state_dict_bytes": size})
-    return pd.DataFrame(rows)
-
-
-def test_precision_sentence_uses_the_latency_spread():
-    far = precision_sentence(_frame(1e-3, 0.5e-3))
-    near = precision_sentence(_frame(1e-3, 0.98e-3))
-    assert "2.00x the fp32 throughput (faster" in far and "not distinguishable" not in far
-    assert "not distinguishable from fp32's" in near
-    slower = precision_sentence(_frame(0.5e-3, 1e-3))
-    assert "0.50x the fp32 throughput (slower" in slower
 
 
 def test_trained_runs_pick_the_first_seed_of_the_named_batch_size():
@@ -133,7 +111,7 @@ def test_trained_runs_pick_the_first_seed_of_the_named_batch_size():
               "experiments": {"e": {"kind": "mlp", "model": {"hidden": [8]}, "variants": [{"label": "a"}],
                                     "batch_sizes": [1, 64]}},
               "precision": {"models": [{"experiment": "e", "batch_size": 64}]}}
-    from mlalab.stages.precision import trained_runs
+    from mlalab.plan.precision import trained_runs
 
     [run] = trained_runs(config, expand(config))
     assert run["run"].endswith("-bs64-sgd-lr0.01-m0-e1-s3") and run["name"] == "mlp-h8x1" and run["source"] == "e"

@@ -10,7 +10,6 @@ they appear here as mm/addmm/bmm. Fused attention kernels (scaled_dot_product_at
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from math import prod
 
 import torch
 from torch import nn
@@ -149,9 +148,9 @@ def total_macs(gemms: list[Gemm]) -> int:
     return sum(g.macs for g in gemms)
 
 
-def shape_str(shape) -> str:
-    return "x".join(str(s) for s in shape) if shape else ""
-
-
-def numel(shape) -> int:
-    return prod(shape) if shape else 0
+def macs_by_op(gemms: list[Gemm]) -> dict[str, int]:
+    """MACs per aten op (mm, addmm, bmm, baddbmm): the `by_op` of mlalab.measure.counters' vocabulary."""
+    out: dict[str, int] = {}
+    for g in gemms:
+        out[g.op] = out.get(g.op, 0) + g.macs
+    return out

@@ -1,8 +1,8 @@
 """Memory of a network at inference: weights vs activations, analytic and measured, and a per-layer table.
 
 - weights: bytes of the parameters (and, separately, of buffers such as BatchNorm running statistics);
-- analytic activations: the sum of the outputs of every leaf-module call, recorded with forward hooks
-  (an in-place op's output is counted as its own layer output, functional ops such as `x + y` are not);
+- analytic activations: the sum of the outputs of every leaf-module call (mlalab.measure.walker; an
+  in-place op's output is counted as its own layer output, functional ops such as `x + y` are not);
 - measured activations: the distinct storages autograd saves for backward during one forward with grad
   enabled (torch.autograd.graph.saved_tensors_hooks), split into activations, the input batch, and
   weights/buffers (saved by reference, no extra memory). A storage saved by several ops counts once;
@@ -15,26 +15,21 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mlalab.measure import layers
-
-
-def tensor_bytes(t: torch.Tensor) -> int:
-    return t.numel() * t.element_size()
+from mlalab.measure.counters import params
+from mlalab.measure.walker import layer_table, nbytes
 
 
 def weight_bytes(model: nn.Module) -> dict:
-    return {"weight_bytes": sum(tensor_bytes(p) for p in model.parameters()),
-            "buffer_bytes": sum(tensor_bytes(b) for b in model.buffers()),
-            "params": sum(p.numel() for p in model.parameters())}
+    p = params(model)
+    return {"weight_bytes": p["bytes"], "buffer_bytes": p["buffer_bytes"], "params": p["total"]}
 
 
-def layer_table(model: nn.Module, x: torch.Tensor) -> list[dict]:
-    """One row per leaf-module call at this batch, in execution order (mlalab.measure.layers, the lab's one per-layer
-    hook table): weight/bias shapes, activation (output) shape and bytes. A module called twice (ResNet's
-    BasicBlock reuses its ReLU) gets a row per call, its parameters counted on the first call only."""
+def layer_rows(model: nn.Module, x: torch.Tensor) -> list[dict]:
+    """The Part 3 per-layer rows at this batch (columns of part3_resnet18_layers.csv): the walker's layer
+    table, with `call` numbering the calls of a module called twice (BasicBlock reuses its ReLU)."""
     b = x.shape[0]
     rows, calls = [], {}
-    for r in layers.layer_table(model, lambda _: (x,), [b]):
+    for r in layer_table(model, lambda _: (x,), [b]):
         call = calls.get(r["name"], 0)
         calls[r["name"]] = call + 1
         rows.append({
@@ -70,8 +65,8 @@ def saved_tensor_bytes(model: nn.Module, x: torch.Tensor) -> dict:
     with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):
         out = model(x)
     totals = {"activations": 0, "input": 0, "weights": 0}
-    for nbytes, kind in seen.values():
-        totals[kind] += nbytes
+    for size, kind in seen.values():
+        totals[kind] += size
     del out
     return {"saved_activation_bytes": totals["activations"], "saved_input_bytes": totals["input"],
             "saved_weight_bytes": totals["weights"], "saved_tensors": n_saved, "saved_storages": len(seen)}
@@ -98,12 +93,12 @@ def cuda_peaks(model: nn.Module, x: torch.Tensor) -> dict:
 def memory_record(model: nn.Module, x: torch.Tensor) -> dict:
     """Everything the memory table needs at one batch size (x already on the model's device)."""
     model.eval()
-    layers = layer_table(model, x)
+    layers = layer_rows(model, x)
     rec = {
         **weight_bytes(model),
         "batch_size": x.shape[0],
         "input_shape": list(x.shape),
-        "input_bytes": tensor_bytes(x),
+        "input_bytes": nbytes(x),
         "activation_bytes_analytic": sum(r["activation_bytes"] for r in layers),
         **saved_tensor_bytes(model, x),
     }

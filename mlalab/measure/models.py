@@ -66,12 +66,6 @@ def example_input(batch: int, device: str | torch.device = "cpu", dtype=torch.fl
     return torch.randn(batch, *INPUT_SHAPE, device=device, dtype=dtype)
 
 
-def count_params(model: nn.Module) -> tuple[int, int]:
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return total, trainable
-
-
 # ---- Part 3: ResNet18 and BERT-base, built from their configs -------------------------------------------
 RESNET18 = "resnet18"
 BERT = "bert-base"

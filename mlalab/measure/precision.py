@@ -15,8 +15,8 @@ Modes:
 What the table records is read off tensors, not assumed: `input_dtype` (the tensor given to the model),
 `output_dtype` (the tensor it returns), `weight_dtypes` (each leaf layer's stored weight, e.g.
 `DynamicQuantizedLinear=torch.qint8`) and `activation_dtypes` (the dtype of each leaf layer's output in
-that mode, from forward hooks). The uint8 activations and int32 accumulators inside a dynamic quantized
-Linear live only inside the kernel and are not visible as tensors.
+that mode, read by the layer walker mlalab.measure.walker). The uint8 activations and int32 accumulators
+inside a dynamic quantized Linear live only inside the kernel and are not visible as tensors.
 
 Model size: `state_dict_bytes` is the length of `torch.save(model.state_dict())`, so packed int8
 weights, their scales and the pickle framing are counted as a file would hold them; `tensor_bytes` is the
@@ -33,6 +33,9 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from mlalab.measure import walker
+from mlalab.measure.walker import nbytes, tensors
 
 MODES = ("fp32", "bf16", "int8")
 
@@ -101,82 +104,42 @@ def state_dict_bytes(model: nn.Module) -> int:
     return buf.getbuffer().nbytes
 
 
-def _tensors(obj):
-    if isinstance(obj, torch.Tensor):
-        yield obj
-    elif isinstance(obj, (tuple, list)):
-        for o in obj:
-            yield from _tensors(o)
-    elif isinstance(obj, dict):
-        for o in obj.values():
-            yield from _tensors(o)
-
-
 def tensor_bytes(model: nn.Module) -> int:
     """Raw bytes of every tensor in the state dict, packed quantized weights included (int8 = 1 byte)."""
     total = 0
-    for t in _tensors(dict(model.state_dict())):
-        total += t.numel() * t.element_size()
+    for t in tensors(dict(model.state_dict())):
+        total += nbytes(t)
     return total
 
 
 # ---- dtypes, read off the tensors -------------------------------------------------------------------------
 
-def _weight(m: nn.Module) -> torch.Tensor | None:
-    w = getattr(m, "weight", None)
-    if callable(w) and not isinstance(w, torch.Tensor):  # quantized modules expose weight() as a method
-        w = w()
-    return w if isinstance(w, torch.Tensor) else None
-
-
 def _join(d: dict[str, set]) -> str:
     return ";".join(f"{k}={','.join(sorted(v))}" for k, v in d.items())
-
-
-def leaves(model: nn.Module) -> list[nn.Module]:
-    """Leaf layers; a quantized module counts as one leaf (its packed-params child is storage, not a layer)."""
-    if not list(model.children()) or _is_quantized(model):
-        return [model]
-    return [leaf for child in model.children() for leaf in leaves(child)]
-
-
-def _is_quantized(m: nn.Module) -> bool:
-    return type(m).__module__.startswith("torch.ao.nn.quantized")
-
-
-def _kind(m: nn.Module) -> str:
-    """Layer type name; quantized modules get a prefix (a dynamic quantized Linear is also named 'Linear')."""
-    return f"quantized.{type(m).__name__}" if _is_quantized(m) else type(m).__name__
 
 
 def dtypes(v: Variant, x: torch.Tensor) -> dict:
     """input/output dtype, stored weight dtypes and leaf-output dtypes per layer type, from one forward."""
     weights: dict[str, set] = {}
     acts: dict[str, set] = {}
-    leaf_modules = leaves(v.model)
+    leaf_modules = [m for _, m in walker.leaves(v.model)]
     for m in leaf_modules:
-        w = _weight(m)
+        w = walker.stored_weight(m)
         if w is not None:
-            weights.setdefault(_kind(m), set()).add(str(w.dtype))
-
-    def hook(m, _i, out):
-        if isinstance(out, torch.Tensor):
-            acts.setdefault(_kind(m), set()).add(str(out.dtype))
-
-    hooks = [m.register_forward_hook(hook) for m in leaf_modules]
-    try:
-        out = main_output(forward(v, x))
-    finally:
-        for h in hooks:
-            h.remove()
-    quantized = [m for m in leaf_modules if _is_quantized(m)]
-    return {"input_dtype": str(x.dtype), "output_dtype": str(out.dtype), "weight_dtypes": _join(weights),
-            "activation_dtypes": _join(acts), "quantized_layers": len(quantized)}
+            weights.setdefault(walker.kind(m), set()).add(str(w.dtype))
+    walk = walker.walk(v.model, run=lambda: forward(v, x))
+    for call in walk.calls:
+        if call.output_dtype is not None:
+            acts.setdefault(call.type, set()).add(str(call.output_dtype))
+    quantized = [m for m in leaf_modules if walker.is_quantized(m)]
+    return {"input_dtype": str(x.dtype), "output_dtype": str(main_output(walk.output).dtype),
+            "weight_dtypes": _join(weights), "activation_dtypes": _join(acts), "quantized_layers": len(quantized)}
 
 
 def linear_weight_dtypes(model: nn.Module) -> list[torch.dtype]:
     """Stored weight dtype of every Linear-like leaf (float Linear or dynamic quantized Linear)."""
-    return [_weight(m).dtype for m in leaves(model) if "Linear" in type(m).__name__ and _weight(m) is not None]
+    ws = [walker.stored_weight(m) for _, m in walker.leaves(model) if "Linear" in type(m).__name__]
+    return [w.dtype for w in ws if w is not None]
 
 
 # ---- accuracy ---------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ import pandas as pd
 import torch
 
 from mlalab.io import atomic_path, shape_text, write_csv, write_json
-from mlalab.measure.counting import count_all
-from mlalab.measure.layers import dtypes, layer_table, totals
-from mlalab.measure.models import build_model, count_params, example_input
+from mlalab.measure import counters
+from mlalab.measure.models import build_model, example_input
 from mlalab.measure.timing import environment
+from mlalab.measure.walker import dtypes, layer_table, totals
 from mlalab.stages import data as mnist
 from mlalab.stages.training import deterministic, evaluate
 from mlalab.stages.training import train as train_loop
@@ -31,7 +31,8 @@ def train(inputs, outputs, spec: dict, data: dict, device: torch.device, threads
         xt, yt = mnist.load_split(folder, "test", mnist.subset_of(data, "test"))
         log(f"data: train {tuple(x.shape)}, test {tuple(xt.shape)}; device {device}, threads {threads}")
         model = build_model(spec["kind"], spec["model"])
-        record["params_total"], record["params_trainable"] = count_params(model)
+        p = counters.params(model)
+        record["params_total"], record["params_trainable"] = p["total"], p["trainable"]
         record.update(train_loop(model, x, y, spec["batch_size"], spec["training"], spec["seed"], device, log))
         record.update(evaluate(model, xt, yt, device))
         record["environment"] = environment(device)
@@ -65,26 +66,30 @@ def profile(outputs, spec: dict, batches: list[int], log) -> None:
     torch.manual_seed(0)
     model = build_model(spec["kind"], spec["model"]).eval()
     x1 = example_input(1)
-    counts = count_all(model, x1)
-    per_sample = counts["per_sample"]
+    macs = counters.all_macs(model, (x1,))
+    per_sample = {"thop_total": macs["thop"]["macs"] / len(x1),
+                  "thop_conv_linear": macs["thop"]["conv_linear"] / len(x1),
+                  "aten": macs["aten"]["macs"] / len(x1),
+                  "analytic": macs["analytic"]["macs"] / len(x1)}
     reference = per_sample["analytic"]
     for name in ("aten", "thop_conv_linear"):
         if abs(per_sample[name] - reference) > AGREEMENT * max(reference, 1):
             raise RuntimeError(f"MAC counters disagree: {name}={per_sample[name]:,} vs analytic={reference:,}")
-    total, trainable = count_params(model)
+    p = counters.params(model)
+    total, trainable = p["total"], p["trainable"]
     rows = layer_table(model, lambda b: (example_input(b),), batches)
     for row in rows:
-        row["macs_per_sample"] = counts["analytic_per_layer"].get(row["name"], 0)
+        row["macs_per_sample"] = macs["analytic"]["by_layer"].get(row["name"], 0)
     with torch.no_grad():
         out = model(x1)
     profile = {
         "spec": spec,
         "params_total": total,
         "params_trainable": trainable,
-        "param_bytes": sum(p.numel() * p.element_size() for p in model.parameters()),
+        "param_bytes": p["bytes"],
         "macs_per_sample": per_sample,
-        "macs_per_layer": counts["analytic_per_layer"],
-        "macs_aten_per_op": counts["aten_per_op"],
+        "macs_per_layer": macs["analytic"]["by_layer"],
+        "macs_aten_per_op": macs["aten"]["by_op"],
         "input_shape": [None, *x1.shape[1:]],
         "output_shape": [None, *out.shape[1:]],
         **dtypes(model, x1),

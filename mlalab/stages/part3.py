@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from mlalab.measure import counts, gemms, memory, timing
+from mlalab.measure import counters, gemms, memory, timing
 from mlalab.measure import models as nets
 
 
@@ -38,10 +38,8 @@ def resnet18_counts(image_size: int) -> dict:
         "model": nets.RESNET18,
         "batch_size": 1,
         "input_shape": list(x.shape),
-        "params": counts.param_count(model),
-        "thop": counts.thop_counts(model, (x,)),
-        "aten": counts.aten_counts(model, (x,)),
-        "analytic": counts.conv_linear_macs(model, (x,)),
+        "params": counters.params(model)["total"],
+        **counters.all_macs(model, (x,)),
     }
 
 
@@ -65,24 +63,16 @@ def bert_counts(seq_len: int) -> dict:
         "batch_size": 1,
         "seq_len": seq_len,
         "input_shape": list(ids.shape),
-        "params": counts.param_count(eager),
-        "analytic": counts.bert_analytic(eager.config, 1, seq_len, pooler=eager.pooler is not None),
-        "gemm_trace": {"macs": gemms.total_macs(traced), "gemms": len(traced),
-                       "by_op_macs": _by_op(traced)},
-        "aten_eager": counts.aten_counts(eager, (ids,)),
-        "aten_sdpa": {**counts.aten_counts(sdpa, (ids,)),
+        "params": counters.params(eager)["total"],
+        "analytic": counters.bert_analytic(eager.config, 1, seq_len, pooler=eager.pooler is not None),
+        "gemm_trace": {"macs": gemms.total_macs(traced), "gemms": len(traced), "by_op": gemms.macs_by_op(traced)},
+        "aten_eager": counters.aten_macs(eager, (ids,)),
+        "aten_sdpa": {**counters.aten_macs(sdpa, (ids,)),
                       "fused_attention_ops": sorted({f["op"] for f in fused}),
                       "fused_attention_calls": len(fused)},
-        "thop": counts.thop_counts(eager, (ids,)),
+        "thop": counters.thop_macs(eager, (ids,)),
         "config": nets.bert_config_record(eager),
     }
-
-
-def _by_op(traced) -> dict:
-    out: dict[str, int] = {}
-    for g in traced:
-        out[g.op] = out.get(g.op, 0) + g.macs
-    return out
 
 
 def bert_gemms(batch_size: int, seq_len: int, block: int = 0) -> dict:
@@ -90,7 +80,7 @@ def bert_gemms(batch_size: int, seq_len: int, block: int = 0) -> dict:
     model = nets.build_bert("eager")
     ids = nets.token_batch(batch_size, seq_len, model.config.vocab_size)
     rows = gemms.bert_block_inventory(model, ids, block)
-    analytic = counts.bert_analytic(model.config, batch_size, seq_len)["macs_per_layer_by_role"]
+    analytic = counters.bert_analytic(model.config, batch_size, seq_len)["macs_per_layer_by_role"]
     for r in rows:
         r["macs_analytic"] = analytic[r["role"]]
     return {"model": nets.BERT, "batch_size": batch_size, "seq_len": seq_len, "block": block,

@@ -139,17 +139,17 @@ def counts_breakdown(resnet: dict, bert: dict) -> pd.DataFrame:
             rows.append({"model": model, "counter": counter, "component": comp, "macs": macs,
                          "params": (params or {}).get(comp)})
 
-    add("resnet18", "analytic", resnet["analytic"]["by_module_type_macs"])
-    add("resnet18", "flop_counter", resnet["aten"]["by_op_macs"])
-    add("resnet18", "thop", resnet["thop"]["by_module_type_macs"], resnet["thop"]["by_module_type_params"])
+    add("resnet18", "analytic", resnet["analytic"]["by_type"])
+    add("resnet18", "flop_counter", resnet["aten"]["by_op"])
+    add("resnet18", "thop", resnet["thop"]["by_type"], resnet["thop"]["by_type_params"])
     layers = bert["config"]["num_layers"]
     an = bert["analytic"]
     add("bert-base", "analytic", {**{role: layers * m for role, m in an["macs_per_layer_by_role"].items()},
                                   "pooler": an["macs_pooler"]})
-    add("bert-base", "gemm_trace", bert["gemm_trace"]["by_op_macs"])
-    add("bert-base", "flop_counter_eager", bert["aten_eager"]["by_op_macs"])
-    add("bert-base", "flop_counter_sdpa", bert["aten_sdpa"]["by_op_macs"])
-    add("bert-base", "thop", bert["thop"]["by_module_type_macs"], bert["thop"]["by_module_type_params"])
+    add("bert-base", "gemm_trace", bert["gemm_trace"]["by_op"])
+    add("bert-base", "flop_counter_eager", bert["aten_eager"]["by_op"])
+    add("bert-base", "flop_counter_sdpa", bert["aten_sdpa"]["by_op"])
+    add("bert-base", "thop", bert["thop"]["by_type"], bert["thop"]["by_type_params"])
     return pd.DataFrame(rows)
 
 

@@ -3,18 +3,19 @@
 Definitions (all per *batch*, i.e. per timed call):
 
 * FLOPs = 2 x MACs (one multiply + one add). MACs come from the timing tables (the counters of
-  mlalab/counting.py), so only the GEMM-like layers (Linear/Conv/matmul) are counted; element-wise ops
+  mlalab/measure/counters.py), so only the GEMM-like layers (Linear/Conv/matmul) are counted; element-wise ops
   (ReLU, pooling, softmax, layer norm) add memory traffic but no counted FLOPs.
 * achieved GFLOP/s = 2 x MACs / median latency / 1e9; its % of the measured fp32 matmul peak.
 * bytes moved -- an *estimate*, not a measurement (no hardware counters are read). We count what must
   cross main memory at least once if nothing were reused between calls:
       bytes(B) = parameter bytes + B x (input bytes + activation bytes) per sample,
   where parameter bytes are every parameter and buffer at its stored dtype, and activation bytes are the
-  outputs of every leaf module for one sample (each distinct output tensor counted once: written once,
-  and its read by the next layer assumed to hit cache). Ignored: re-reads of weights per tile, im2col
-  buffers, intermediates inside fused kernels (all make real traffic larger), and caches holding small
-  models' weights between calls (which makes real DRAM traffic smaller: an MNIST MLP's 0.8 MB of weights
-  fits in L2/L3, so its true intensity is higher than this estimate).
+  outputs of every leaf module for one sample (mlalab.measure.walker; an output that shares its layer's
+  input storage is not counted again: written once, and its read by the next layer assumed to hit
+  cache). Ignored: re-reads of weights per tile, im2col buffers, intermediates inside fused kernels (all
+  make real traffic larger), and caches holding small models' weights between calls (which makes real
+  DRAM traffic smaller: an MNIST MLP's 0.8 MB of weights fits in L2/L3, so its true intensity is higher
+  than this estimate).
 * arithmetic intensity = FLOPs / bytes (FLOP/byte). The roof at that intensity is
   min(peak GFLOP/s, intensity x bandwidth GB/s); the ridge point is peak / bandwidth.
 * roofline time = max(FLOPs / peak, bytes / bandwidth): the fastest the call could run on this machine.
@@ -29,6 +30,9 @@ import math
 import pandas as pd
 import torch
 from torch import nn
+
+from mlalab.measure.counters import params
+from mlalab.measure.walker import nbytes, tensors, walk
 
 
 def achieved_gflops(macs: float, latency_s: float) -> float:
@@ -58,45 +62,15 @@ def traffic_bytes(model: nn.Module, x, **kwargs) -> dict:
     """Parameter bytes, input bytes and leaf-module output bytes of one forward call on `x`.
 
     Activation and input bytes scale with the batch of `x`; call it with one sample to get per-sample
-    figures. Distinct output tensors are counted once (by storage pointer), so in-place ReLUs and
-    eval-mode Dropout (which return their input) add nothing.
+    figures. An output sharing storage with its layer's input is not counted again, so in-place ReLUs,
+    eval-mode Dropout and Flatten views add nothing.
     """
-    param_bytes = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
-    inputs = [x, *kwargs.values()] if isinstance(x, torch.Tensor) else [*x, *kwargs.values()]
-    input_bytes = sum(t.numel() * t.element_size() for t in inputs if isinstance(t, torch.Tensor))
-    seen: set[int] = {t.data_ptr() for t in inputs if isinstance(t, torch.Tensor)}
-    alive: list[torch.Tensor] = []  # keep outputs alive, so the allocator cannot reuse a freed pointer
-    total = [0]
-
-    def count(_m, _i, out):
-        for t in _tensors(out):
-            if t.data_ptr() not in seen:
-                seen.add(t.data_ptr())
-                alive.append(t)
-                total[0] += t.numel() * t.element_size()
-
-    hooks = [m.register_forward_hook(count) for m in model.modules() if not list(m.children())]
-    try:
-        was_training = model.training
-        model.eval()
-        with torch.inference_mode():
-            model(*([x] if isinstance(x, torch.Tensor) else x), **kwargs)
-        model.train(was_training)
-    finally:
-        for h in hooks:
-            h.remove()
-    return {"param_bytes": int(param_bytes), "input_bytes": int(input_bytes), "activation_bytes": int(total[0])}
-
-
-def _tensors(out):
-    if isinstance(out, torch.Tensor):
-        yield out
-    elif isinstance(out, (tuple, list)):
-        for o in out:
-            yield from _tensors(o)
-    elif isinstance(out, dict) or hasattr(out, "values"):
-        for o in out.values():
-            yield from _tensors(o)
+    p = params(model)
+    inputs = (x,) if isinstance(x, torch.Tensor) else tuple(x)
+    input_bytes = sum(nbytes(t) for t in tensors((inputs, kwargs)))
+    calls = walk(model, inputs, kwargs).calls
+    return {"param_bytes": int(p["bytes"] + p["buffer_bytes"]), "input_bytes": int(input_bytes),
+            "activation_bytes": int(sum(c.new_output_bytes for c in calls))}
 
 
 def model_traffic(spec: dict) -> dict:
