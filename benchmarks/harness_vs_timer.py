@@ -1,7 +1,7 @@
 """Benchmark (not a test): does the pipeline's timing harness agree with torch.utils.benchmark?
 
 For ResNet18 and BERT-base (random weights, built as Part 3 builds them), at each batch size, in one run:
-the pipeline's latency (mlalab.stages.part3_bench.batch_latency -> mlalab.measure.timing.latency: median of `repeats`
+the pipeline's latency (mlalab.measure.timing.latency: median of `repeats`
 perf_counter-timed calls after `warmup`) against torch.utils.benchmark.Timer(...).blocked_autorange()
 (median over blocks, with the same thread count). The two alternate for `rounds` rounds (which goes first
 alternates too), so a drift in machine load hits both; the figures are the medians over rounds. Prints a Markdown table; --out writes JSON.
@@ -25,11 +25,14 @@ import torch.utils.benchmark as tb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlalab.io import write_json  # noqa: E402
-from mlalab.measure import (
-    nets,  # noqa: E402
-    timing,  # noqa: E402
-)
-from mlalab.stages.part3_bench import batch_latency  # noqa: E402
+from mlalab.measure import models as nets  # noqa: E402
+from mlalab.measure import timing  # noqa: E402
+from mlalab.runner import resolve_device, set_threads  # noqa: E402
+
+
+def batch_latency(model, x, device, warmup: int, repeats: int) -> dict:
+    s = timing.latency(model, x, device, warmup, repeats)
+    return {"median_s": s["latency_median_s"], "p10_s": s["latency_p10_s"], "p90_s": s["latency_p90_s"]}
 
 
 def cases(args):
@@ -66,8 +69,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
 
-    device = timing.resolve_device(args.device)
-    threads = timing.set_threads(args.threads)
+    device = resolve_device(args.device)
+    threads = set_threads(args.threads)
     rows = []
     for name, bs, model, x in cases(args):
         model, x = model.to(device).eval(), x.to(device)

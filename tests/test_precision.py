@@ -4,16 +4,15 @@ import torch
 from torch import nn
 
 from mlalab.measure.models import build_model
-from mlalab.measure.precision import (
-    bf16_supported,
+from mlalab.measure.precision import bf16_supported, prepare
+from mlalab.stages.precision import (
     dtypes,
     linear_weight_dtypes,
-    prepare,
     quality,
+    quality_rows,
     state_dict_bytes,
     tensor_bytes,
 )
-from mlalab.stages.precision import quality_rows
 
 CPU = torch.device("cpu")
 

@@ -26,16 +26,11 @@ raw data of every tensor in the state dict (packed int8 weights at 1 byte per el
 from __future__ import annotations
 
 import copy
-import io
-import math
 import warnings
 from dataclasses import dataclass
 
 import torch
 from torch import nn
-
-from mlalab.measure import walker
-from mlalab.measure.walker import nbytes, tensors
 
 MODES = ("fp32", "bf16", "int8")
 
@@ -94,67 +89,3 @@ def main_output(out) -> torch.Tensor:
     if isinstance(out, (tuple, list)):
         return out[0]
     raise TypeError(f"cannot find the output tensor of {type(out).__name__}")
-
-
-# ---- size -------------------------------------------------------------------------------------------------
-
-def state_dict_bytes(model: nn.Module) -> int:
-    buf = io.BytesIO()
-    torch.save(model.state_dict(), buf)
-    return buf.getbuffer().nbytes
-
-
-def tensor_bytes(model: nn.Module) -> int:
-    """Raw bytes of every tensor in the state dict, packed quantized weights included (int8 = 1 byte)."""
-    total = 0
-    for t in tensors(dict(model.state_dict())):
-        total += nbytes(t)
-    return total
-
-
-# ---- dtypes, read off the tensors -------------------------------------------------------------------------
-
-def _join(d: dict[str, set]) -> str:
-    return ";".join(f"{k}={','.join(sorted(v))}" for k, v in d.items())
-
-
-def dtypes(v: Variant, x: torch.Tensor) -> dict:
-    """input/output dtype, stored weight dtypes and leaf-output dtypes per layer type, from one forward."""
-    weights: dict[str, set] = {}
-    acts: dict[str, set] = {}
-    leaf_modules = [m for _, m in walker.leaves(v.model)]
-    for m in leaf_modules:
-        w = walker.stored_weight(m)
-        if w is not None:
-            weights.setdefault(walker.kind(m), set()).add(str(w.dtype))
-    walk = walker.walk(v.model, run=lambda: forward(v, x))
-    for call in walk.calls:
-        if call.output_dtype is not None:
-            acts.setdefault(call.type, set()).add(str(call.output_dtype))
-    quantized = [m for m in leaf_modules if walker.is_quantized(m)]
-    return {"input_dtype": str(x.dtype), "output_dtype": str(main_output(walk.output).dtype),
-            "weight_dtypes": _join(weights), "activation_dtypes": _join(acts), "quantized_layers": len(quantized)}
-
-
-def linear_weight_dtypes(model: nn.Module) -> list[torch.dtype]:
-    """Stored weight dtype of every Linear-like leaf (float Linear or dynamic quantized Linear)."""
-    ws = [walker.stored_weight(m) for _, m in walker.leaves(model) if "Linear" in type(m).__name__]
-    return [w.dtype for w in ws if w is not None]
-
-
-# ---- accuracy ---------------------------------------------------------------------------------------------
-
-def predictions(v: Variant, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Model outputs for all of `x` (in batches), as fp32 on the CPU."""
-    outs = [main_output(forward(v, x[i:i + batch_size])).float().cpu() for i in range(0, len(x), batch_size)]
-    return torch.cat(outs)
-
-
-def quality(out: torch.Tensor, reference: torch.Tensor, labels: torch.Tensor | None) -> dict:
-    """Accuracy (if labels), agreement of argmax with the fp32 reference, and relative output error."""
-    rec = {"accuracy": math.nan, "test_samples": len(out)}
-    if labels is not None:
-        rec["accuracy"] = (out.argmax(-1) == labels).float().mean().item()
-    rec["agreement_with_fp32"] = (out.argmax(-1) == reference.argmax(-1)).float().mean().item()
-    rec["rel_error_vs_fp32"] = ((out - reference).norm() / reference.norm().clamp_min(1e-30)).item()
-    return rec

@@ -8,15 +8,84 @@ fp32 rows show exactly the latencies of the experiment and Part 3 tables.
 
 from __future__ import annotations
 
+import io
+import math
 from pathlib import Path
 
 import pandas as pd
 import torch
+from torch import nn
 
 from mlalab.io import read_json, write_csv
 from mlalab.measure import precision as modes
+from mlalab.measure import walker
 from mlalab.measure.models import build_bert, token_batch
+from mlalab.measure.precision import Variant, forward, main_output
+from mlalab.measure.walker import nbytes, tensors
 from mlalab.stages.tables import LATENCY_COLUMNS
+
+# ---- size -------------------------------------------------------------------------------------------------
+
+def state_dict_bytes(model: nn.Module) -> int:
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    return buf.getbuffer().nbytes
+
+
+def tensor_bytes(model: nn.Module) -> int:
+    """Raw bytes of every tensor in the state dict, packed quantized weights included (int8 = 1 byte)."""
+    total = 0
+    for t in tensors(dict(model.state_dict())):
+        total += nbytes(t)
+    return total
+
+
+# ---- dtypes, read off the tensors -------------------------------------------------------------------------
+
+def _join(d: dict[str, set]) -> str:
+    return ";".join(f"{k}={','.join(sorted(v))}" for k, v in d.items())
+
+
+def dtypes(v: Variant, x: torch.Tensor) -> dict:
+    """input/output dtype, stored weight dtypes and leaf-output dtypes per layer type, from one forward."""
+    weights: dict[str, set] = {}
+    acts: dict[str, set] = {}
+    leaf_modules = [m for _, m in walker.leaves(v.model)]
+    for m in leaf_modules:
+        w = walker.stored_weight(m)
+        if w is not None:
+            weights.setdefault(walker.kind(m), set()).add(str(w.dtype))
+    walk = walker.walk(v.model, run=lambda: forward(v, x))
+    for call in walk.calls:
+        if call.output_dtype is not None:
+            acts.setdefault(call.type, set()).add(str(call.output_dtype))
+    quantized = [m for m in leaf_modules if walker.is_quantized(m)]
+    return {"input_dtype": str(x.dtype), "output_dtype": str(main_output(walk.output).dtype),
+            "weight_dtypes": _join(weights), "activation_dtypes": _join(acts), "quantized_layers": len(quantized)}
+
+
+def linear_weight_dtypes(model: nn.Module) -> list[torch.dtype]:
+    """Stored weight dtype of every Linear-like leaf (float Linear or dynamic quantized Linear)."""
+    ws = [walker.stored_weight(m) for _, m in walker.leaves(model) if "Linear" in type(m).__name__]
+    return [w.dtype for w in ws if w is not None]
+
+
+# ---- accuracy ---------------------------------------------------------------------------------------------
+
+def predictions(v: Variant, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Model outputs for all of `x` (in batches), as fp32 on the CPU."""
+    outs = [main_output(forward(v, x[i:i + batch_size])).float().cpu() for i in range(0, len(x), batch_size)]
+    return torch.cat(outs)
+
+
+def quality(out: torch.Tensor, reference: torch.Tensor, labels: torch.Tensor | None) -> dict:
+    """Accuracy (if labels), agreement of argmax with the fp32 reference, and relative output error."""
+    rec = {"accuracy": math.nan, "test_samples": len(out)}
+    if labels is not None:
+        rec["accuracy"] = (out.argmax(-1) == labels).float().mean().item()
+    rec["agreement_with_fp32"] = (out.argmax(-1) == reference.argmax(-1)).float().mean().item()
+    rec["rel_error_vs_fp32"] = ((out - reference).norm() / reference.norm().clamp_min(1e-30)).item()
+    return rec
 
 
 def quality_rows(entries: list[dict], precisions: list[str], device: torch.device,
@@ -39,12 +108,12 @@ def quality_rows(entries: list[dict], precisions: list[str], device: torch.devic
                     "precision": mode, "seq_len": e.get("seq_len")}
             try:
                 v = modes.prepare(e["model"], mode, device)
-                sizes = {"state_dict_bytes": modes.state_dict_bytes(v.model), "tensor_bytes": modes.tensor_bytes(v.model)}
-                kinds = modes.dtypes(v, xq[:1])
-                out = modes.predictions(v, xq, 4 if e["kind"] == "bert" else 1000)
+                sizes = {"state_dict_bytes": state_dict_bytes(v.model), "tensor_bytes": tensor_bytes(v.model)}
+                kinds = dtypes(v, xq[:1])
+                out = predictions(v, xq, 4 if e["kind"] == "bert" else 1000)
                 if mode == "fp32":
                     reference = out
-                q = modes.quality(out, reference if reference is not None else out, yq)
+                q = quality(out, reference if reference is not None else out, yq)
                 log(f"{e['name']} {mode}: {sizes['state_dict_bytes']:,} B, accuracy {q['accuracy']:.4f}, "
                     f"agreement {q['agreement_with_fp32']:.4f}; {kinds}")
                 rows.append({**base, **sizes, **q, **kinds, "status": "ok", "error": None})
