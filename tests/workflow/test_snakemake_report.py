@@ -4,8 +4,6 @@ import zipfile
 
 import smk
 
-built = smk.built_fixture()
-
 
 def test_snakemake_report_collects_tables_and_figures(built, tmp_path):
     out = tmp_path / "snakemake-report.zip"

@@ -10,7 +10,7 @@ import yaml
 from mlalab.report import diagram, plots, provenance, render
 from mlalab.report.context import read_table
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def render_fixture_report(out: Path, pdf: bool = False) -> dict:

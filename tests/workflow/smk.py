@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 _IGNORE = shutil.ignore_patterns(".git", ".snakemake", "results", "tests", "__pycache__", "*.egg-info",
                                  ".pytest_cache", ".ruff_cache", ".venv", "*.pyc", ".ci")
@@ -182,7 +182,7 @@ _BUILD: dict[str, Path] = {}
 
 def built_fixture():
     """A session fixture: a private copy of the pipeline with the quick configuration fully built, once per
-    pytest process however many modules use it.  Use as `built = smk.built_fixture()` in a test module."""
+    pytest process however many modules use it (tests/workflow/conftest.py provides it as `built`)."""
 
     @pytest.fixture(scope="session")
     def built(tmp_path_factory) -> Path:

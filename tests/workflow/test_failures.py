@@ -8,20 +8,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import smk
-import torch
 
 from mlalab.plan.config import expand
 
 QUICK = smk.QUICK
-built = smk.built_fixture()
 
 IMPOSSIBLE_BATCH = 2_000_000_000     # more than the training set (train fails) and ~6 TB per batch (bench OOMs)
 
@@ -31,48 +27,6 @@ def _quick_config(work: Path) -> dict:
     for k, v in smk.read_yaml(work / "config.quick.yaml").items():
         cfg[k] = {**cfg[k], **v} if isinstance(v, dict) and isinstance(cfg.get(k), dict) else v
     return cfg
-
-
-# ---- unit level: the job functions record failures instead of raising ------------------------------------
-
-def test_out_of_memory_in_a_timing_job_is_recorded_not_raised(tmp_path, monkeypatch):
-    from jobfiles import Files
-
-    from mlalab.runner import execute
-    from mlalab.stages import latency
-
-    def oom(*a, **k):
-        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
-
-    monkeypatch.setattr(latency.timing, "latency", oom)
-    spec = {"source": "torchvision", "name": "resnet18", "image_size": 32}
-    out = tmp_path / "fp32-bs4.json"
-    rec = execute(latency.measure_latency, {"model": "resnet18", "spec": spec, "precision": "fp32", "batch_size": 4,
-                                            "timing_cfg": {"warmup": 0, "repeats": 1}, "data": {}, "device": "cpu"},
-                  outputs=Files(out), record_failures=True)
-    saved = json.loads(out.read_text())
-    assert rec["status"] == saved["status"] == "failed"
-    assert saved["error"].startswith("out of memory"), saved["error"]
-    assert saved["model"] == "resnet18" and saved["batch_size"] == 4   # a failed record keeps its identity
-
-
-def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
-    """SIGKILL in the middle of an atomic write: the output path never holds a partial file."""
-    target = tmp_path / "metrics.json"
-    code = textwrap.dedent(f"""
-        import os, signal
-        from mlalab.io import atomic_path
-        with atomic_path({str(target)!r}) as tmp:
-            with open(tmp, "w") as f:
-                f.write('{{"accuracy": 0.9')      # half a JSON document
-                f.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
-    """)
-    proc = subprocess.run([sys.executable, "-c", code], env=smk.env_for(smk.REPO))
-    assert proc.returncode == -signal.SIGKILL
-    assert not target.exists()
-    leftovers = [p.name for p in tmp_path.iterdir()]
-    assert leftovers and all(n.startswith(".metrics.json.") and n.endswith(".tmp") for n in leftovers), leftovers
 
 
 # ---- pipeline level ---------------------------------------------------------------------------------------

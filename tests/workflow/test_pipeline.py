@@ -2,13 +2,9 @@
 
 import pandas as pd
 import pytest
-import smk
 import yaml
 
 from tests.conftest import ROOT
-
-pytestmark = pytest.mark.e2e
-built = smk.built_fixture()  # one quick build per test session, shared with the incremental/failure tests
 
 
 @pytest.fixture
@@ -49,3 +45,39 @@ def test_quick_run_trains_on_the_subset(quick_build):
     record = json.loads(metrics.read_text())
     assert record["train_samples"] == 2000 and record["test_samples"] == 1000
     assert record["threads"] >= 1 and record["environment"]["device"] == "cpu"
+
+
+def test_one_latency_per_model_batch_precision_and_device(quick_build):
+    """Measured once, read everywhere: across every CSV, a (model, batch size, precision, device) has one
+    latency_median_s, and every section that shows it holds the timing job's own record."""
+    import json
+
+    seen: dict[tuple, tuple[float, str]] = {}
+    for path in sorted((quick_build / "tables").glob("*.csv")):
+        t = pd.read_csv(path)
+        if not {"model", "batch_size", "latency_median_s", "precision"} <= set(t.columns):
+            continue
+        for r in t.dropna(subset=["latency_median_s"]).itertuples():
+            key = (r.model, int(r.batch_size), r.precision, r.device)
+            if key in seen:
+                assert seen[key][0] == r.latency_median_s, (key, seen[key], path.name)
+            seen.setdefault(key, (r.latency_median_s, path.name))
+    assert {k[0] for k in seen} >= {"mlp-h256x3", "resnet18", "bert-base"}
+    for (model, batch, precision, _), (value, where) in seen.items():
+        record = json.loads((quick_build / "latency" / model / f"{precision}-bs{batch}.json").read_text())
+        assert record["latency_median_s"] == value, (model, batch, precision, where)
+
+
+def test_every_column_is_in_the_dictionary(quick_build):
+    """docs/columns.md names every column of every table the pipeline writes (`name`, or `name_b{B}` pattern)."""
+    import re
+
+    text = (ROOT / "docs" / "columns.md").read_text()
+    documented = set(re.findall(r"`([A-Za-z0-9_{}]+)`", text))
+    patterns = [re.compile("^" + re.sub(r"\{[A-Z]\}", r"\\d+", d) + "$") for d in documented if "{" in d]
+    missing = {}
+    for path in sorted((quick_build / "tables").glob("*.csv")):
+        for col in pd.read_csv(path, nrows=0).columns:
+            if col not in documented and not any(p.match(col) for p in patterns):
+                missing.setdefault(path.name, []).append(col)
+    assert not missing, f"columns not in docs/columns.md: {missing}"

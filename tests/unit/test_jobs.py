@@ -1,6 +1,11 @@
 """The per-run jobs on tiny data: records, failures recorded instead of raised, determinism."""
 
 import json
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -106,3 +111,40 @@ def test_experiment_table_reads_the_latency_record_and_averages_seeds():
     assert a["macs_per_batch"] == 10 and a["input_shape"] == "2x1x28x28" and a["status"] == "ok"
     b = table.loc["b"]
     assert b["status"] == "failed" and "out of memory" in b["error"] and b["n_seeds"] == 0
+
+
+def test_out_of_memory_in_a_timing_job_is_recorded_not_raised(tmp_path, monkeypatch):
+    from mlalab.stages import latency
+
+    def oom(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
+
+    monkeypatch.setattr(latency.timing, "latency", oom)
+    spec = {"source": "torchvision", "name": "resnet18", "image_size": 32}
+    out = tmp_path / "fp32-bs4.json"
+    rec = execute(latency.measure_latency, {"model": "resnet18", "spec": spec, "precision": "fp32", "batch_size": 4,
+                                            "timing_cfg": {"warmup": 0, "repeats": 1}, "data": {}, "device": "cpu"},
+                  outputs=Files(out), record_failures=True)
+    saved = json.loads(out.read_text())
+    assert rec["status"] == saved["status"] == "failed"
+    assert saved["error"].startswith("out of memory"), saved["error"]
+    assert saved["model"] == "resnet18" and saved["batch_size"] == 4   # a failed record keeps its identity
+
+
+def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
+    """SIGKILL in the middle of an atomic write: the output path never holds a partial file."""
+    target = tmp_path / "metrics.json"
+    code = textwrap.dedent(f"""
+        import os, signal
+        from mlalab.io import atomic_path
+        with atomic_path({str(target)!r}) as tmp:
+            with open(tmp, "w") as f:
+                f.write('{{"accuracy": 0.9')      # half a JSON document
+                f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == -signal.SIGKILL
+    assert not target.exists()
+    leftovers = [p.name for p in tmp_path.iterdir()]
+    assert leftovers and all(n.startswith(".metrics.json.") and n.endswith(".tmp") for n in leftovers), leftovers

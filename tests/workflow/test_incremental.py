@@ -23,10 +23,7 @@ import smk
 
 from mlalab.plan.config import expand
 
-pytestmark = pytest.mark.e2e
-
 QUICK = smk.QUICK
-built = smk.built_fixture()
 
 
 @pytest.fixture
