@@ -1,4 +1,6 @@
+import gzip
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,6 @@ def tiny_mnist(tmp_path):
     """Four tiny IDX files (gzip) and their expected SHA-256 of the decompressed content."""
     import gzip
     import hashlib
-
-    from mlalab.stages.data import write_idx
 
     rng = np.random.default_rng(0)
     arrays = {
@@ -34,3 +34,13 @@ def tiny_mnist(tmp_path):
 def repo_root():
     os.chdir(ROOT)
     return ROOT
+
+
+def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
+    """Write a uint8 array as IDX (tiny datasets for the tests)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    content = header + array.tobytes()
+    opener = gzip.open if gz else open
+    with opener(path, "wb") as f:
+        f.write(content)

@@ -8,7 +8,6 @@ from mlalab.plan.config import Lab
 from mlalab.plan.precision import trained_runs
 
 PRECISIONS = ("fp32", "bf16", "int8")
-RUNTIME = "eager"
 
 
 def part3_specs(config: dict) -> dict[str, dict]:

@@ -5,8 +5,6 @@ A function given no usable data still writes a figure that says so, so the repor
 
 from __future__ import annotations
 
-import math
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -158,13 +156,6 @@ def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     _save(fig, path)
-
-
-def finite(x) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def precision_figure(frame: pd.DataFrame | None, path) -> None:

@@ -3,9 +3,7 @@ PDF; and `render`, the body of the report job (scripts/render_report.py)."""
 
 from __future__ import annotations
 
-import html as _html
 import os
-import re
 from pathlib import Path
 
 import jinja2
@@ -35,14 +33,6 @@ def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
     env.globals["is_text"] = lambda v: isinstance(v, str) and not is_number(v)
     env.tests["missing"] = missing
     return env
-
-
-def render_answer(fact: dict, macro: str = "trend", env: jinja2.Environment | None = None) -> str:
-    """One answer sentence as the report prints it, as plain text (tests use this)."""
-    env = env or environment()
-    module = env.get_template("_answers.html.j2").make_module()
-    text = str(getattr(module, macro)(fact))
-    return " ".join(_html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
 def render_html(context: dict, env: jinja2.Environment | None = None) -> str:

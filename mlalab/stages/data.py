@@ -116,16 +116,6 @@ def load_split(folder: str | Path, split: str, subset: int | None = None) -> tup
     return x, y
 
 
-def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
-    """Write a uint8 array as IDX (tests make tiny datasets with this)."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    content = header + array.tobytes()
-    opener = gzip.open if gz else open
-    with opener(path, "wb") as f:
-        f.write(content)
-
-
 def subset_of(data_cfg: dict | None, split: str) -> int | None:
     """The config's `data.{split}_subset` (None = the whole split)."""
     return (data_cfg or {}).get(f"{split}_subset")

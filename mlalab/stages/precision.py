@@ -64,14 +64,6 @@ def dtypes(v: Variant, x: torch.Tensor) -> dict:
             "weight_dtypes": _join(weights), "activation_dtypes": _join(acts), "quantized_layers": len(quantized)}
 
 
-def linear_weight_dtypes(model: nn.Module) -> list[torch.dtype]:
-    """Stored weight dtype of every Linear-like leaf (float Linear or dynamic quantized Linear)."""
-    ws = [walker.stored_weight(m) for _, m in walker.leaves(model) if "Linear" in type(m).__name__]
-    return [w.dtype for w in ws if w is not None]
-
-
-# ---- accuracy ---------------------------------------------------------------------------------------------
-
 def predictions(v: Variant, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Model outputs for all of `x` (in batches), as fp32 on the CPU."""
     outs = [main_output(forward(v, x[i:i + batch_size])).float().cpu() for i in range(0, len(x), batch_size)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as _html
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -50,3 +52,11 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
     html = render.render_report(config, {k: str(v) for k, v in tables.items()}, figures, diagrams, onnx,
                                 out / "report" / "report.html", out / "report" / "report.pdf" if pdf else None, prov)
     return {"config": config, "html": html, "frames": frames, "out": out}
+
+
+def render_answer(fact: dict, macro: str = "trend", env=None) -> str:
+    """One answer sentence as the report prints it, as plain text (the answer macros' tests)."""
+    env = env or render.environment()
+    module = env.get_template("_answers.html.j2").make_module()
+    text = str(getattr(module, macro)(fact))
+    return " ".join(_html.unescape(re.sub(r"<[^>]+>", "", text)).split())

@@ -4,10 +4,10 @@ import math
 
 import pandas as pd
 import pytest
+from report_fixture import render_answer
 
 from mlalab.report.facts import efficiency, mnist, part3, validation
 from mlalab.report.facts.common import ok_rows
-from mlalab.report.render import render_answer
 
 
 def batch_table(train=(50.0, 5.0, 3.0), acc=(0.92, 0.915, 0.90), std=0.001, lat=(0.001, 0.002, 0.004)):

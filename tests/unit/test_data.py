@@ -3,9 +3,10 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import write_idx
 
 from mlalab.plan.mnist import FILES
-from mlalab.stages.data import ChecksumError, fetch, load_split, read_idx, write_idx
+from mlalab.stages.data import ChecksumError, fetch, load_split, read_idx
 from tests.conftest import SHARED_MNIST
 
 

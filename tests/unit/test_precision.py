@@ -7,7 +7,6 @@ from mlalab.measure.models import build_model
 from mlalab.measure.precision import bf16_supported, prepare
 from mlalab.stages.precision import (
     dtypes,
-    linear_weight_dtypes,
     quality,
     quality_rows,
     state_dict_bytes,
@@ -27,6 +26,12 @@ def mlp():
 def cnn():
     torch.manual_seed(0)
     return build_model("cnn", {"channels": [4, 8], "kernel": 3, "fc": 16}).eval()
+
+
+def linear_weight_dtypes(model):
+    from mlalab.measure import walker
+
+    return [walker.stored_weight(m).dtype for _, m in walker.leaves(model) if "Linear" in type(m).__name__]
 
 
 def test_quantized_linear_weights_are_int8(mlp):
