@@ -175,8 +175,8 @@ def roofline(inputs, outputs, specs: dict[str, dict], plot_experiments: list[str
     peak, env = record["peak"], record["environment"]
     title = f"Roofline on {env['device_name']} ({env['device']}, {env['threads']} threads), measured ceilings"
     frames = [from_experiment_table(pd.read_csv(p)) for p in inputs.tables]
-    if inputs.part3_counts:
-        counts = pd.read_csv(inputs.part3_counts)
+    if len(inputs.part3_counts):   # a list: empty where Part 3 is not configured
+        counts = pd.read_csv(inputs.part3_counts[0])
         frames += [from_part3(pd.read_csv(p), counts) for p in inputs.part3_latency]
     timings = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else pd.DataFrame()
     if timings.empty:
