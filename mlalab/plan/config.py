@@ -76,3 +76,11 @@ def expand(config: dict) -> Lab:
                                      "seed": seed, "training": training}
                     lab.rows.append(Row(name, str(variant.get("label", mid)), rid, mid, bs, seed))
     return lab
+
+
+def profile_batches(config: dict, lab: Lab, model: str) -> list[int]:
+    """Batch sizes the per-layer table of `model` is profiled at: every batch size of the experiments that
+    use it (each experiment's Q1/Q2 tables show its own), plus `profile.activation_batches` if set."""
+    extra = (config.get("profile") or {}).get("activation_batches") or []
+    own = {r.batch_size for r in lab.rows if r.model == model}
+    return sorted({int(b) for b in (*own, *extra)})

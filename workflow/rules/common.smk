@@ -7,6 +7,7 @@ from mlalab.plan import latency as latency_plan
 from mlalab.plan import part3 as part3_plan
 from mlalab.plan import targets
 from mlalab.plan.config import expand as expand_lab
+from mlalab.plan.config import profile_batches
 from mlalab.plan.deps import closure
 from mlalab.plan.mnist import FILES as MNIST_FILES
 from mlalab.plan.precision import trained_runs

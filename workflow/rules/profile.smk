@@ -7,7 +7,7 @@ rule profile:
         layers=f"{R}/models/{{model}}/layers.csv",
     params:
         spec=lambda wc: LAB.models[wc.model],
-        batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
+        batches=lambda wc: profile_batches(config, LAB, wc.model),
     conda:
         "../envs/mlalab.yaml"
     log:
