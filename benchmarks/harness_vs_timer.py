@@ -31,7 +31,7 @@ from mlalab.runner import resolve_device, set_threads  # noqa: E402
 
 
 def batch_latency(model, x, device, warmup: int, repeats: int) -> dict:
-    s = timing.latency(model, x, device, warmup, repeats)
+    s = timing.latency(model, x, device, {"warmup": warmup, "repeats": repeats})
     return {"median_s": s["latency_median_s"], "p10_s": s["latency_p10_s"], "p90_s": s["latency_p90_s"]}
 
 

@@ -45,7 +45,7 @@ if cond == "warmed":
             model(big[i:i + 1000])
 if cond == "deepcopy":
     model = copy.deepcopy(model)
-stats = latency(model, x, torch.device("cpu"), 5, 30)
+stats = latency(model, x, torch.device("cpu"), {"warmup": 5, "repeats": 30})
 print(json.dumps({"median_s": stats["latency_median_s"], "p10_s": stats["latency_p10_s"], "p90_s": stats["latency_p90_s"]}))
 """
 

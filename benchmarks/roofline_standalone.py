@@ -71,7 +71,7 @@ def main(argv=None) -> int:
             x = one.repeat(bs, *[1] * (one.dim() - 1)).to(device)
             if x.dtype.is_floating_point:
                 x = torch.randn_like(x)
-            s = timing.latency(model, x, device, args.warmup, args.repeats)
+            s = timing.latency(model, x, device, {"warmup": args.warmup, "repeats": args.repeats})
             log(f"{name} bs{bs}: {s['latency_median_s'] * 1e3:.3f} ms")
             rows.append({"source": "standalone", "experiment": "standalone", "label": name, "model": name,
                          "batch_size": bs, **{k: v for k, v in s.items() if k != "latency_samples_s"},

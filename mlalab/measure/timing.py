@@ -1,12 +1,22 @@
 """One timing harness for every latency figure in the report.
 
-Each figure is the wall time of one call of `fn` (one batch), measured `repeats` times after `warmup`
-untimed calls, with `time.perf_counter`; on CUDA each call is followed by `torch.cuda.synchronize()` so the
-time covers the kernels, not just their launch.
+Each figure is the wall time of one call of `fn` (one batch) with `time.perf_counter`, after `warmup` untimed
+calls; on CUDA each call is followed by `torch.cuda.synchronize()` so the time covers the kernels, not just
+their launch. Two ways to decide how many calls (the config's `timing.mode`):
+
+* fixed: exactly `repeats` timed calls;
+* adaptive (in the spirit of torch.utils.benchmark.Timer.adaptive_autorange): at least `min_repeats` calls,
+  then stop as soon as the 95 % confidence interval of the median is within +-`target_rel_ci` of it, or when
+  `budget_s` seconds of timed calls are spent, or at `max_repeats`. The calls made and the precision reached
+  are recorded beside the figure (`latency_repeats`, `latency_ci95_rel`, `timing_stop`).
+
+The confidence interval of the median is distribution-free, from order statistics: with n sorted samples,
+[x_(j), x_(n+1-j)] where j is the largest rank with P(Binomial(n, 1/2) < j) <= 2.5 %. It needs n >= 6.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -31,6 +41,22 @@ def quantile(sorted_xs: list[float], q: float) -> float:
     return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
 
 
+def median_ci(sorted_xs: list[float], level: float = 0.95) -> tuple[float, float] | None:
+    """Distribution-free confidence interval of the median from order statistics; None for n < 6 (too few
+    samples for any interval at 95 %)."""
+    n = len(sorted_xs)
+    alpha = (1 - level) / 2
+    cdf, j = 0.0, 0
+    for k in range(n // 2 + 1):   # cdf = P(Binomial(n, 1/2) <= k - 1) before adding term k
+        if cdf + math.comb(n, k) / 2 ** n > alpha:
+            j = k
+            break
+        cdf += math.comb(n, k) / 2 ** n
+    if j < 1:
+        return None
+    return sorted_xs[j - 1], sorted_xs[n - j]
+
+
 def summarize(times_s: list[float], prefix: str = "latency") -> dict:
     """The record's statistics of one series of timed calls, named `{prefix}_median_s` ... `{prefix}_repeats`
     (docs/columns.md)."""
@@ -44,29 +70,73 @@ def summarize(times_s: list[float], prefix: str = "latency") -> dict:
         f"{prefix}_min_s": xs[0],
         f"{prefix}_max_s": xs[-1],
         f"{prefix}_repeats": len(xs),
+        **_ci_columns(xs, prefix),
     }
+
+
+def _ci_columns(xs: list[float], prefix: str) -> dict:
+    ci = median_ci(xs)
+    med = quantile(xs, 0.5)
+    if ci is None:
+        return {f"{prefix}_ci95_low_s": None, f"{prefix}_ci95_high_s": None, f"{prefix}_ci95_rel": None}
+    return {f"{prefix}_ci95_low_s": ci[0], f"{prefix}_ci95_high_s": ci[1],
+            f"{prefix}_ci95_rel": (ci[1] - ci[0]) / 2 / med if med > 0 else None}
 
 
 def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats: int,
             prefix: str = "latency") -> dict:
-    """Time `fn` per call; returns the summary statistics plus the raw samples (`{prefix}_samples_s`)."""
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
-    for _ in range(warmup):
+    """Time `fn` per call, exactly `repeats` times; the summary statistics plus the raw samples."""
+    return measure_with(fn, device, {"mode": "fixed", "warmup": warmup, "repeats": repeats}, prefix)
+
+
+def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, prefix: str = "latency") -> dict:
+    """Time `fn` per call as the timing config `cfg` says (fixed or adaptive, see the module doc); returns the
+    summary statistics, the raw samples (`{prefix}_samples_s`) and how the series stopped."""
+    mode = cfg.get("mode", "fixed")
+    if mode == "fixed":
+        lo = hi = int(cfg["repeats"])
+        budget, target = math.inf, 0.0
+    elif mode == "adaptive":
+        lo, hi = int(cfg.get("min_repeats", 10)), int(cfg.get("max_repeats", 1000))
+        budget, target = float(cfg.get("budget_s", 2.0)), float(cfg.get("target_rel_ci", 0.02))
+    else:
+        raise ValueError(f"timing.mode must be fixed or adaptive, got {mode!r}")
+    if lo < 1 or hi < lo:
+        raise ValueError(f"timing: need 1 <= repeats/min_repeats <= max_repeats, got {lo}..{hi}")
+    for _ in range(int(cfg.get("warmup", 0))):
         fn()
     sync(device)
-    samples = []
-    for _ in range(repeats):
+    samples: list[float] = []
+    stop = "repeats"
+    while True:
         t0 = time.perf_counter()
         fn()
         sync(device)
         samples.append(time.perf_counter() - t0)
-    return {**summarize(samples, prefix), f"{prefix}_samples_s": samples}
+        n = len(samples)
+        if n >= hi:
+            stop = "repeats" if mode == "fixed" else "max_repeats"
+            break
+        if n < lo:
+            continue
+        if sum(samples) >= budget:
+            stop = "budget"
+            break
+        if n % 5 == 0 or n == lo:  # re-check the interval every few calls: sorting is not free for tiny calls
+            xs = sorted(samples)
+            ci, med = median_ci(xs), quantile(xs, 0.5)
+            if ci is not None and (ci[1] - ci[0]) / 2 <= target * med:
+                stop = "precision"
+                break
+    return {**summarize(samples, prefix), f"{prefix}_samples_s": samples, "timing_mode": mode,
+            "timing_stop": stop, **({"timing_budget_s": budget, "timing_target_rel_ci": target}
+                                    if mode == "adaptive" else {})}
 
 
-def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, warmup: int, repeats: int,
+def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, cfg: dict,
             autocast_dtype: torch.dtype | None = None) -> dict:
-    """Inference latency of one batch `x` (eval mode, no autograd) and throughput = batch / median."""
+    """Inference latency of one batch `x` (eval mode, no autograd) timed as `cfg` says (measure_with), and
+    throughput = batch / median."""
     model.eval()
 
     def call():
@@ -76,7 +146,7 @@ def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, warmu
                     return model(x)
             return model(x)
 
-    stats = measure(call, device, warmup, repeats)
+    stats = measure_with(call, device, cfg)
     batch = x.shape[0]
     stats["batch_size"] = batch
     stats["throughput_per_s"] = batch / stats["latency_median_s"]

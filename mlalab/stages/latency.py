@@ -42,14 +42,15 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
     else:
         x = models.example_batch(spec, net, batch_size)
     variant = modes.prepare(net, precision, device)
-    warmup, repeats = int(timing_cfg["warmup"]), int(timing_cfg["repeats"])
-    log(f"{model} {precision} batch {batch_size} on {variant.device}: {warmup} warm-up + {repeats} timed calls")
-    stats = timing.latency(variant.model, x.to(variant.device), variant.device, warmup, repeats,
+    log(f"{model} {precision} batch {batch_size} on {variant.device}: timing {timing_cfg}")
+    stats = timing.latency(variant.model, x.to(variant.device), variant.device, timing_cfg,
                            variant.autocast_dtype)
     record.update(stats)
     if "seq_len" in spec:
         record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
-    log(f"median {stats['latency_median_s'] * 1e3:.3f} ms, throughput {stats['throughput_per_s']:.1f}/s")
+    log(f"median {stats['latency_median_s'] * 1e3:.3f} ms over {stats['latency_repeats']} calls "
+        f"(stopped: {stats['timing_stop']}, 95% CI +-{100 * (stats['latency_ci95_rel'] or float('nan')):.1f}%), "
+        f"throughput {stats['throughput_per_s']:.1f}/s")
     if test is not None and precision == "fp32" and timing_cfg.get("test_set_pass", True):
         xt = test.to(variant.device)
 

@@ -12,7 +12,8 @@ SEED_METRICS = ["train_time_s", "train_time_per_epoch_s", "accuracy", "test_loss
 
 
 LATENCY_COLUMNS = ["precision", "runtime", "latency_median_s", "latency_p10_s", "latency_p90_s", "latency_mean_s",
-                   "latency_std_s", "latency_min_s", "latency_max_s", "latency_repeats", "throughput_per_s",
+                   "latency_std_s", "latency_min_s", "latency_max_s", "latency_repeats", "latency_ci95_low_s",
+                   "latency_ci95_high_s", "latency_ci95_rel", "timing_mode", "timing_stop", "throughput_per_s",
                    "throughput_p10_per_s", "throughput_p90_per_s", "test_set_time_s", "device", "device_name",
                    "threads", "torch", "timing_method"]
 

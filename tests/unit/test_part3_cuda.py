@@ -23,7 +23,7 @@ def test_resnet18_memory_on_cuda_records_peaks():
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_latency_on_cuda(precision):
     v = modes.prepare(nets.build_resnet18(), precision, torch.device("cuda"))
-    stats = timing.latency(v.model, nets.image_batch(4, 64).to(v.device), v.device, 1, 3, v.autocast_dtype)
+    stats = timing.latency(v.model, nets.image_batch(4, 64).to(v.device), v.device, {"warmup": 1, "repeats": 3}, v.autocast_dtype)
     env = timing.environment(v.device)
     assert env["device"] == "cuda" and "synchronize" in env["timing_method"]
     assert stats["latency_repeats"] == 3 and stats["throughput_per_s"] > 0
