@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from mlalab.io import write_json
+from mlalab.isolation import claim_cores
 
 
 class JobLog:
@@ -94,15 +95,23 @@ def _scalars(params: dict) -> dict:
 
 
 def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), outputs=(), threads: int = 1,
-            log: JobLog | None = None, record_failures: bool = False) -> dict | None:
+            log: JobLog | None = None, record_failures: bool = False, isolation: str | None = None) -> dict | None:
     """Run `body` with what it asks for by name; write its record (see module doc). Returns the record."""
     log = log or JobLog(None)
     wanted = inspect.signature(body).parameters
     context = {"inputs": inputs, "outputs": outputs, "log": log, "threads": threads}
     record_path = _record_path(outputs)
+    # Timed rules pass timing.isolation as a param (it shapes their figures); other torch jobs are pinned too
+    # under `pinned`, so they never share a core with a timed job (mlalab.isolation).
+    isolation = params.get("isolation") or isolation or "exclusive"
+    cores = None
     try:
         kwargs = {k: v for k, v in {**params, **context}.items() if k in wanted}
         if "torch" in sys.modules:  # a torch job (its body's module imports torch): pin its threads first
+            if isolation == "pinned":
+                cores = claim_cores(threads)
+                log(f"pinned to core(s) {cores}")
+                threads = max(1, len(cores))
             threads = set_threads(threads)
             kwargs.update({k: v for k, v in (("threads", threads),) if k in wanted})
         if "device" in wanted:
@@ -118,6 +127,8 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
             raise
         record = {**_scalars(params), "status": "failed", "error": log.exception(e)}
     if isinstance(record, dict) and record_path:
+        if "isolation" in params:   # how the job shared the machine, beside its figures
+            record.update(isolation=isolation, cores=cores)
         record.setdefault("status", "ok")
         record.setdefault("error", None)
         write_json(record_path, record)
@@ -128,4 +139,5 @@ def run(smk, body: Callable[..., dict | None], record_failures: bool = False) ->
     """Entry point of every scripts/*.py: `run(snakemake, body)`."""
     params = {k: getattr(smk.params, k) for k in smk.params.keys()}
     return execute(body, params, inputs=smk.input, outputs=smk.output, threads=smk.threads,
-                   log=JobLog(smk.log[0] if smk.log else None), record_failures=record_failures)
+                   log=JobLog(smk.log[0] if smk.log else None), record_failures=record_failures,
+                   isolation=(smk.config.get("timing") or {}).get("isolation"))

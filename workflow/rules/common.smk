@@ -3,6 +3,8 @@ import re
 
 from snakemake.exceptions import WorkflowError
 
+from mlalab.isolation import timed_threads
+
 from mlalab.plan import latency as latency_plan
 from mlalab.plan import part3 as part3_plan
 from mlalab.plan import targets
@@ -39,12 +41,17 @@ def code(script):
 
 
 def timing_threads(wildcards=None):
-    """Timed jobs take every core Snakemake was given, so no other job runs beside them.  Without --cores
-    (`snakemake --report`, executors that set threads per rule) there is no total to take: one thread."""
+    """Threads of a timed job (mlalab.isolation): every core Snakemake was given (`timing.isolation: exclusive`,
+    nothing runs beside it), or `timing.threads` pinned cores of its own (`pinned`, timed jobs side by side).
+    Without --cores (`snakemake --report`, executors that set threads per rule) there is no total: one thread."""
     try:
-        return workflow.cores
+        cores = workflow.cores
     except WorkflowError:
         return 1
+    return timed_threads(ISOLATION, cores, config["timing"].get("threads", 1))
+
+
+ISOLATION = config["timing"].get("isolation", "exclusive")
 
 
 def final_outputs():

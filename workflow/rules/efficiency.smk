@@ -12,6 +12,7 @@ rule peak:
     params:
         peak=config.get("peak"),
         device=config["device"],
+        isolation=ISOLATION,
     threads: timing_threads()
     conda:
         "../envs/mlalab.yaml"

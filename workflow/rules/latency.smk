@@ -14,6 +14,7 @@ rule latency:
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
         data=lambda wc: config.get("data", {}) if SPECS[wc.model]["source"] == "mnist" else {},
         device=config["device"],
+        isolation=ISOLATION,
     resources:
         mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
         runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],

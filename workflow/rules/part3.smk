@@ -15,6 +15,7 @@ rule part3_resnet18_q1:
         warmup=P3.get("resnet18", {}).get("q1_warmup", 1),
         repeats=P3.get("resnet18", {}).get("q1_repeats", 5),
         device=config["device"],
+        isolation=ISOLATION,
     threads: timing_threads()
     conda:
         "../envs/mlalab.yaml"

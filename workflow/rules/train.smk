@@ -10,6 +10,7 @@ rule train:
         spec=lambda wc: LAB.runs[wc.run],
         data=config.get("data", {}),
         device=config["device"],
+        isolation=ISOLATION,
     threads: timing_threads()
     conda:
         "../envs/mlalab.yaml"

@@ -1,0 +1,36 @@
+"""Timed jobs side by side: each claims cores no other job holds, and pins itself to them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlalab.isolation import timed_threads
+
+REPO = Path(__file__).resolve().parents[2]
+CLAIM = ("import json, os, sys, time; from mlalab.isolation import claim_cores; got = claim_cores(1); "
+         "print(json.dumps([got, sorted(os.sched_getaffinity(0))]), flush=True); time.sleep(float(sys.argv[1]))")
+
+
+def test_timed_threads_follow_the_isolation_setting():
+    assert timed_threads("exclusive", 8) == 8
+    assert timed_threads("pinned", 8) == 1 and timed_threads("pinned", 8, threads=4) == 4
+    assert timed_threads("pinned", 2, threads=4) == 2          # never more than Snakemake's cores
+    with pytest.raises(ValueError, match="timing.isolation"):
+        timed_threads("shared", 2)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
+def test_two_jobs_claim_different_cores(tmp_path):
+    env = {**os.environ, "MLALAB_CORE_LOCKS": str(tmp_path)}
+    first = subprocess.Popen([sys.executable, "-c", CLAIM, "3"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    line = first.stdout.readline()          # the first job holds its core now
+    second = subprocess.run([sys.executable, "-c", CLAIM, "0"], cwd=REPO, env=env, capture_output=True, text=True,
+                            check=True).stdout
+    first.wait()
+    (a, pinned_a), (b, pinned_b) = json.loads(line), json.loads(second)
+    assert len(a) == len(b) == 1 and a != b
+    assert pinned_a == a and pinned_b == b
