@@ -5,10 +5,14 @@ min_version("9.11")
 
 configfile: "config.yaml"
 
+from mlalab.plan import checks
+from mlalab.plan.config import expand as expand_lab
 from mlalab.plan.schema import check as check_config
 
-check_config(config)  # every bad key, one line each, named by its path
+CONFIG_SOURCE = checks.sources(workflow)  # the files merged, named in every config error
+check_config(config, source=CONFIG_SOURCE)  # every bad key, one line each, named by its path
 validate(config, "workflow/schemas/config.schema.yaml")
+checks.check(config, expand_lab(config), CONFIG_SOURCE)  # repeated variants, batch > data, precision.models
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"

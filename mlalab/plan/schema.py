@@ -32,7 +32,8 @@ def errors(config: dict, schema_path: Path = SCHEMA) -> list[str]:
     return found
 
 
-def check(config: dict, schema_path: Path = SCHEMA) -> None:
+def check(config: dict, schema_path: Path = SCHEMA, source: str = "config") -> None:
+    """Raise ConfigError listing every problem; `source` names the merged files (mlalab.plan.checks.sources)."""
     problems = errors(config, schema_path)
     if problems:
-        raise ConfigError("config.yaml is invalid:\n  " + "\n  ".join(problems))
+        raise ConfigError(f"{source} is invalid:\n  " + "\n  ".join(problems))
