@@ -47,20 +47,29 @@ def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], ou
             "errors": errors}
 
 
-def export_model(outputs, spec: dict, log) -> None:
-    """The onnx rule: one model of the lab (random weights, seed 0: the graph is what matters) to ONNX, batch
-    dimension dynamic. Transformers are traced with eager attention, so the graph shows the attention GEMMs."""
+def export_spec(spec: dict, path, model: torch.nn.Module | None = None) -> dict:
+    """One model of the lab (a spec of mlalab.measure.models; random weights, seed 0: the graph is what
+    matters) to ONNX, batch dimension dynamic; `model`: the spec's model if the caller built it already.
+    Transformers are traced with eager attention, so the graph shows the attention GEMMs."""
     from mlalab.measure import models
 
     if spec["source"] == "transformers":
         spec = {**spec, "attn_implementation": "eager"}
-    model = models.build(spec)
+        model = None   # the timed model may use fused attention: export an eager one
+    model = model if model is not None else models.build(spec)
     x = models.example_batch(spec, model, 1)
     if spec["source"] == "transformers":
         model.config.return_dict = False
-        info = export(model, (x,), outputs[0], ["input_ids"], ["last_hidden_state", "pooler_output"])
-    else:
-        info = export(model, (x,), outputs[0], ["image"], ["logits"])
-    log(f"exported {outputs[0]} with the {info['exporter']} exporter, opset {info['opset']}, "
-        f"{info['bytes'] / 2**20:.1f} MiB in {info['seconds']:.1f} s"
-        + (f"; first tries: {info['errors']}" if info["errors"] else ""))
+        return export(model, (x,), path, ["input_ids"], ["last_hidden_state", "pooler_output"])
+    return export(model, (x,), path, ["image"], ["logits"])
+
+
+def describe(info: dict, path) -> str:
+    return (f"exported {path} with the {info['exporter']} exporter, opset {info['opset']}, "
+            f"{info['bytes'] / 2**20:.1f} MiB in {info['seconds']:.1f} s"
+            + (f"; first tries: {info['errors']}" if info["errors"] else ""))
+
+
+def export_model(outputs, spec: dict, log) -> None:
+    """The onnx rule (the Part 3 networks; MNIST models are exported by their profile job)."""
+    log(describe(export_spec(spec, outputs[0]), outputs[0]))

@@ -9,6 +9,7 @@ import torch
 from mlalab.io import shape_text, write_csv, write_json
 from mlalab.measure import counters
 from mlalab.measure.models import build_model, example_input
+from mlalab.measure.onnx_export import describe, export_spec
 from mlalab.measure.walker import dtypes, layer_table, totals
 
 # Counters must agree on conv+linear MACs to this relative tolerance, or the job fails loudly.
@@ -16,7 +17,8 @@ AGREEMENT = 1e-9
 
 
 def profile(outputs, spec: dict, batches: list[int], log) -> None:
-    """The profile job of one MNIST architecture: params, MACs by three counters, shapes, dtypes, layers."""
+    """The profile job of one MNIST architecture: params, MACs by three counters, shapes, dtypes, layers, and
+    its ONNX export (one job per model: the model is built once, and torch starts once)."""
     torch.manual_seed(0)
     model = build_model(spec["kind"], spec["model"]).eval()
     x1 = example_input(1)
@@ -58,3 +60,4 @@ def profile(outputs, spec: dict, batches: list[int], log) -> None:
             frame[col] = frame[col].map(shape_text)
     write_csv(outputs.layers, frame)
     write_json(outputs.profile, profile)
+    log(describe(export_spec(spec, outputs.onnx, model), outputs.onnx))

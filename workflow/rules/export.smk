@@ -1,10 +1,12 @@
 rule onnx:
-    """One model of the lab (MNIST architectures, ResNet18, BERT-base; random weights) to ONNX, batch
-    dimension dynamic. The report links the files (Netron opens them)."""
+    """A Part 3 network (random weights) to ONNX, batch dimension dynamic (the MNIST architectures are exported
+    by their profile job). The report links the files (Netron opens them)."""
     input:
         code=code("export_onnx"),
     output:
         f"{R}/models/{{model}}/model.onnx",
+    wildcard_constraints:
+        model=_alternatives(latency_plan.part3_specs(config)),
     params:
         spec=lambda wc: SPECS[wc.model],
     resources:

@@ -1,12 +1,16 @@
 rule profile:
-    """Params, MACs (thop / aten / analytic), shapes, dtypes and the per-layer table of one MNIST architecture."""
+    """Params, MACs (thop / aten / analytic), shapes, dtypes, the per-layer table and the ONNX file of one MNIST
+    architecture."""
     input:
         code=code("profile"),
     output:
         profile=f"{R}/models/{{model}}/profile.json",
         layers=f"{R}/models/{{model}}/layers.csv",
+        onnx=f"{R}/models/{{model}}/model.onnx",
+    wildcard_constraints:
+        model=_alternatives(LAB.models),
     params:
-        spec=lambda wc: LAB.models[wc.model],
+        spec=lambda wc: SPECS[wc.model],
         batches=lambda wc: profile_batches(config, LAB, wc.model),
     conda:
         "../envs/mlalab.yaml"
