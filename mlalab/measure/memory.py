@@ -1,8 +1,9 @@
 """Memory of a network at inference: weights vs activations, analytic and measured, and a per-layer table.
 
 - weights: bytes of the parameters (and, separately, of buffers such as BatchNorm running statistics);
-- analytic activations: the sum of the outputs of every leaf-module call (mlalab.measure.walker; an
-  in-place op's output is counted as its own layer output, functional ops such as `x + y` are not);
+- analytic activations: the sum of the new storage written by every leaf-module call (mlalab.measure.walker;
+  an in-place op's output, such as ResNet's ReLU(inplace=True), is the storage of its input and counts
+  once, with the layer that wrote it; functional ops such as `x + y` are not leaf calls and are not counted);
 - measured activations: the distinct storages autograd saves for backward during one forward with grad
   enabled (torch.autograd.graph.saved_tensors_hooks), split into activations, the input batch, and
   weights/buffers (saved by reference, no extra memory). A storage saved by several ops counts once;
@@ -29,14 +30,15 @@ def layer_rows(model: nn.Module, x: torch.Tensor) -> list[dict]:
     table, with `call` numbering the calls of a module called twice (BasicBlock reuses its ReLU)."""
     b = x.shape[0]
     rows, calls = [], {}
-    for r in layer_table(model, lambda _: (x,), [b]):
+    for r in layer_table(model, lambda _: (x,), [b], new_storage=True):
         call = calls.get(r["name"], 0)
         calls[r["name"]] = call + 1
         rows.append({
             "layer": r["name"], "type": r["type"], "call": call,
             "weight_shape": r["weight_shape"] or [], "bias_shape": r["bias_shape"] or [],
             "activation_shape": r[f"output_shape_b{b}"] or [], "activation_dtype": r["output_dtype"] or "",
-            "activation_bytes": r[f"act_bytes_b{b}"], "param_count": r["params"],
+            "activation_bytes": r[f"act_bytes_b{b}"], "activation_new_bytes": r[f"new_act_bytes_b{b}"],
+            "param_count": r["params"],
             "param_bytes": r["param_bytes"], "buffer_bytes": r["buffer_bytes"],
         })
     return rows
@@ -99,7 +101,7 @@ def memory_record(model: nn.Module, x: torch.Tensor) -> dict:
         "batch_size": x.shape[0],
         "input_shape": list(x.shape),
         "input_bytes": nbytes(x),
-        "activation_bytes_analytic": sum(r["activation_bytes"] for r in layers),
+        "activation_bytes_analytic": sum(r["activation_new_bytes"] for r in layers),
         **saved_tensor_bytes(model, x),
     }
     if x.device.type == "cuda":

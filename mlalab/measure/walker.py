@@ -170,10 +170,13 @@ def param_info(module: nn.Module) -> dict:
     }
 
 
-def layer_table(model: nn.Module, make_inputs: Callable[[int], tuple], batches: list[int]) -> list[dict]:
+def layer_table(model: nn.Module, make_inputs: Callable[[int], tuple], batches: list[int],
+                new_storage: bool = False) -> list[dict]:
     """One row per leaf-module call in execution order, with its parameters and, for each batch b,
     output_shape_b{b} / act_bytes_b{b}. A module called twice has its parameters on its first row only, so
-    the columns sum to the model's totals."""
+    the columns sum to the model's totals. `new_storage` adds new_act_bytes_b{b}: the output bytes that do
+    not share storage with the call's input (an in-place ReLU or a view allocates nothing), so a sum over
+    rows counts each activation storage once."""
     walks = {b: walk(model, make_inputs(b)).calls for b in batches}
     first = walks[batches[0]]
     for b, calls in walks.items():
@@ -190,6 +193,8 @@ def layer_table(model: nn.Module, make_inputs: Callable[[int], tuple], batches: 
         for b in batches:
             row[f"output_shape_b{b}"] = walks[b][i].output_shape
             row[f"act_bytes_b{b}"] = walks[b][i].output_bytes
+            if new_storage:
+                row[f"new_act_bytes_b{b}"] = walks[b][i].new_output_bytes
         rows.append(row)
     return rows
 

@@ -155,7 +155,8 @@ def counts_breakdown(resnet: dict, bert: dict) -> pd.DataFrame:
 
 def memory(records: list[dict]) -> pd.DataFrame:
     """part3_resnet18_memory, one row per batch size: model, batch_size, image_size, params, weight_bytes,
-    buffer_bytes, input_bytes, activation_bytes_analytic (sum of leaf-layer outputs),
+    buffer_bytes, input_bytes, activation_bytes_analytic (sum of the new storage of leaf-layer outputs: an
+    in-place ReLU adds nothing),
     saved_activation_bytes (distinct storages autograd saves for backward, input excluded),
     saved_input_bytes, saved_weight_bytes (weights referenced by the graph, no extra memory),
     cuda_peak_inference_bytes, cuda_peak_grad_bytes, cuda_retained_grad_bytes (CUDA only, above the
@@ -189,7 +190,8 @@ def memory(records: list[dict]) -> pd.DataFrame:
 def layers(records: list[dict]) -> pd.DataFrame:
     """part3_resnet18_layers, one row per (batch size, leaf-layer call) in execution order: model,
     batch_size, layer, type, call (0 = first call; BasicBlock reuses its ReLU), weight_shape, bias_shape,
-    activation_shape ('AxBxC'; empty = none), activation_dtype, activation_bytes, param_count,
+    activation_shape ('AxBxC'; empty = none), activation_dtype, activation_bytes, activation_new_bytes (0 for
+    an in-place op: its output is its input's storage), param_count,
     param_bytes, buffer_bytes (first call only, so the columns sum to the model's totals), order."""
     rows = []
     for r in sorted(records, key=lambda r: r["batch_size"]):
