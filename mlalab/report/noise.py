@@ -8,9 +8,13 @@ The rule, stated once so the report can quote it:
   two independent runs). If |d| <= k * s (k = 1 by default), the difference is "not distinguishable
   from seed noise" (`within_noise`). With a single seed there is no spread to compare with (None), and the
   report says so instead of calling the difference real.
-* Latency (repeated timed calls). Each figure is a median with its p10..p90 interval over the repeats.
-  Two latencies are "not distinguishable from timing noise" when their p10..p90 intervals overlap
-  (`latency_overlap`).
+* Latency (repeated timed calls). Each figure is the median of the timed calls; the latency record carries
+  the distribution-free 95 % confidence interval of that median from order statistics
+  (`latency_ci95_low_s`..`latency_ci95_high_s`, mlalab.measure.timing.median_ci; none below 6 calls).
+  Two medians *differ* when their confidence intervals do not overlap, and are "not distinguishable from
+  timing noise" when they do (`medians_differ`). Without an interval (fewer than 6 calls) the rule says
+  None: not enough calls to tell. The p10..p90 range of the calls is shown for the spread of single calls,
+  but it is not the rule: heavy tails widen it without making the medians any less certain.
 
 The report's facts (mlalab.report.facts.common.verdict) apply this rule; the templates write the sentences.
 """
@@ -75,16 +79,23 @@ def within_noise(a: Spread, b: Spread, k: float = 1.0) -> bool | None:
     return abs(b.mean - a.mean) <= k * s
 
 
-# ---- latency: median with p10..p90 over repeated calls ---------------------------------------------------
+# ---- latency: the median with its 95 % confidence interval ----------------------------------------------
 
 @dataclass(frozen=True)
 class Latency:
+    """A median and the 95 % CI of it (NaN bounds when the series was too short for one)."""
+
     median: float
-    p10: float
-    p90: float
-    repeats: int
+    ci_low: float
+    ci_high: float
+
+    @property
+    def has_ci(self) -> bool:
+        return all(v is not None and not math.isnan(v) for v in (self.ci_low, self.ci_high))
 
 
-def latency_overlap(a: Latency, b: Latency) -> bool:
-    """True if the p10..p90 intervals overlap (the medians are not distinguishable from timing noise)."""
-    return a.p10 <= b.p90 and b.p10 <= a.p90
+def medians_differ(a: Latency, b: Latency) -> bool | None:
+    """True if the two medians' 95 % CIs do not overlap, False if they overlap, None if either has no CI."""
+    if not (a.has_ci and b.has_ci):
+        return None
+    return a.ci_high < b.ci_low or b.ci_high < a.ci_low
