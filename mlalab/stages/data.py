@@ -121,6 +121,13 @@ def subset_of(data_cfg: dict | None, split: str) -> int | None:
     return (data_cfg or {}).get(f"{split}_subset")
 
 
-def fetch_mnist(outputs, mnist_dir, log) -> None:
-    """The mnist rule: the four verified IDX files, from `mnist_dir` or downloaded."""
-    fetch(Path(outputs[0]).parent, mnist_dir, log=log)
+def fetch_mnist_from(mnist_dir: str | Path | None):
+    """The mnist rule's job body, with `mnist_dir` (None = download) bound from the config rather than given as a
+    rule param, so that where MNIST comes from is never a rerun trigger (workflow/rules/data.smk)."""
+
+    def fetch_mnist(outputs, log) -> None:
+        """The four verified IDX files, from `mnist_dir` or downloaded."""
+        log(f"mnist_dir: {mnist_dir or 'not set, downloading'}")
+        fetch(Path(outputs[0]).parent, mnist_dir, log=log)
+
+    return fetch_mnist

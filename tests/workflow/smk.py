@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlalab.plan.mnist import FILES as MNIST_FILES  # noqa: F401 - the four file names, for tests
+
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 _IGNORE = shutil.ignore_patterns(".git", ".snakemake", "results", "tests", "__pycache__", "*.egg-info",
