@@ -24,6 +24,8 @@ include: "workflow/rules/part3.smk"
 include: "workflow/rules/efficiency.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/machine.smk"
+include: "workflow/rules/compare.smk"
 
 
 rule all:

@@ -82,7 +82,20 @@ def report(config: dict) -> dict[str, str]:
     return {"html": f"{r}/report/report.html", "pdf": f"{r}/report/report.pdf"}
 
 
+def machine(config: dict) -> str:
+    """The folder's summary of the machine and settings that made it (what `compare` reads besides tables)."""
+    return f"{results(config)}/machine.json"
+
+
+def compare(config: dict) -> dict[str, str]:
+    """The comparison of the results folders listed under `compare:` (not part of the default target)."""
+    out = f"{results(config)}/compare"
+    return {"html": f"{out}/compare.html", "pdf": f"{out}/compare.pdf",
+            "throughput": f"{out}/throughput_vs_batch.svg", "speedup": f"{out}/speedup.svg"}
+
+
 def final_outputs(config: dict, lab: Lab) -> list[str]:
-    """What `snakemake` with no target builds: every table, figure, ONNX file and the report."""
+    """What `snakemake` with no target builds: every table, figure, ONNX file, the report and machine.json."""
     return [*tables(config).values(), *figures(config).values(), *roofline_figures(config).values(),
-            *diagrams(config, lab).values(), *onnx(config, lab).values(), *report(config).values()]
+            *diagrams(config, lab).values(), *onnx(config, lab).values(), *report(config).values(),
+            machine(config)]

@@ -1,0 +1,25 @@
+# The folder-level summary of this results folder ({results}/machine.json): the machine, the settings and the
+# lab's shape, read from the folder's own tables. `compare` (compare.smk) reads it beside the tables.
+
+rule machine:
+    """Which machine and settings made this results folder (device, device name, threads, versions, config
+    fingerprint, experiments and Part 3 models with their batch sizes), from its tables."""
+    input:
+        tables=list(targets.experiment_tables(config).values()),
+        part3=list(PART3_LATENCY.values()),
+        code=code("machine"),
+    output:
+        targets.machine(config),
+    params:
+        # which folders to compare is no setting of the lab: it must not change the fingerprint or rerun this
+        config={k: v for k, v in config.items() if k != "compare"},
+        tables=targets.experiment_tables(config),
+        part3=PART3_LATENCY,
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/machine.log",
+    benchmark:
+        f"{BENCH}/machine.tsv"
+    script:
+        "../../scripts/machine.py"
