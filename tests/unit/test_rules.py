@@ -1,0 +1,36 @@
+"""The rule files as the design says: every rule logs and benchmarks, scripts are one line into the runner,
+and the default target comes from one place."""
+
+import ast
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+RULES = sorted((REPO / "workflow" / "rules").glob("*.smk"))
+
+
+def _rules():
+    for f in RULES:
+        for m in re.finditer(r"^rule (\w+):(.*?)(?=^rule |\Z)", f.read_text(), flags=re.M | re.S):
+            yield f.name, m.group(1), m.group(2)
+
+
+def test_every_rule_has_a_log_and_a_benchmark():
+    missing = [(f, r) for f, r, body in _rules() if "\n    log:" not in body or "\n    benchmark:" not in body]
+    assert not missing, missing
+
+
+def test_scripts_are_one_call_into_the_runner():
+    for script in sorted((REPO / "scripts").glob("*.py")):
+        body = [n for n in ast.parse(script.read_text()).body
+                if not isinstance(n, (ast.Import, ast.ImportFrom))
+                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]   # docstring
+        assert len(body) == 1 and isinstance(body[0], ast.Expr), script.name
+        call = body[0].value
+        assert isinstance(call, ast.Call) and getattr(call.func, "id", None) == "run", script.name
+
+
+def test_final_outputs_come_from_the_plan_only():
+    for f in RULES:
+        assert "TARGETS" not in f.read_text(), f.name
+    assert "final_outputs()" in (REPO / "Snakefile").read_text()
