@@ -59,8 +59,8 @@ def load_folders(paths: list[str]) -> list[Folder]:
     lacking = [p for p in paths if not os.path.isfile(os.path.join(p, "machine.json"))]
     if lacking:
         raise CompareError("compare: no machine.json in " + ", ".join(lacking) + ": not a results folder, or "
-                           "built before machine.json existed (build it there: snakemake <folder>/machine.json "
-                           "with that folder's config)")
+                           "built before machine.json existed (write one from its tables with that folder's config: "
+                           "snakemake --cores 1 --allowed-rules machine -- machine)")
     names = _names(paths)
     return [Folder(p, n, json.loads(Path(p, "machine.json").read_text())) for p, n in zip(paths, names)]
 
