@@ -50,11 +50,22 @@ def records(frame: pd.DataFrame | None) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def sweep_name(exp: dict) -> str:
+    """What a variant sweep varies, from its title ('Part 1B: MLP, effect of width' -> 'width')."""
+    title = str(exp.get("title", ""))
+    return title.split("effect of ")[-1].removeprefix("the ").strip() if "effect of " in title else "variant"
+
+
 def experiment_context(name: str, exp: dict, table: pd.DataFrame | None, layers: pd.DataFrame | None,
-                       figures: dict, diagrams: dict, onnx: dict, activation_batches: list[int]) -> dict:
-    """One MNIST experiment: its rows, failed rows, facts (batch or variant sweep) and per-variant layers."""
+                       figures: dict, diagrams: dict, onnx: dict) -> dict:
+    """One MNIST experiment: its rows, failed rows, facts (batch or variant sweep) and per-variant layers.
+    Q1/Q2 use the experiment's own batch sizes (those its layer table was profiled at)."""
     role = "batch" if len(exp.get("batch_sizes", [])) > 1 else "variants"
+    profiled = set() if layers is None else {int(c[len("act_bytes_b"):]) for c in layers.columns
+                                             if c.startswith("act_bytes_b")}
+    activation_batches = [int(b) for b in exp.get("batch_sizes", []) if int(b) in profiled]
     ctx = {"name": name, "title": exp.get("title", name), "kind": exp["kind"], "role": role,
+           "sweep": sweep_name(exp),
            "batch_sizes": exp.get("batch_sizes", []), "variants": [str(v.get("label", "")) for v in exp["variants"]],
            "present": table is not None, "rows": records(table), "failed": [], "facts": {}, "layers": [],
            "figures": {k: v for k, v in figures.items() if k.startswith(name + "_")},
@@ -62,7 +73,7 @@ def experiment_context(name: str, exp: dict, table: pd.DataFrame | None, layers:
     if table is not None and len(table):
         ok = ok_rows(table)
         ctx["failed"] = records(table[~table.index.isin(ok.index)])
-        ctx["facts"] = batch_facts(ok) if role == "batch" else variant_facts(ok, ctx["variants"])
+        ctx["facts"] = batch_facts(ok) if role == "batch" else variant_facts(ok, ctx["variants"], ctx["sweep"])
         if role == "batch" and len(ok):
             ctx["facts"]["precision"] = precision_fact(ok.iloc[0].to_dict())
     if layers is not None and len(layers):
@@ -80,18 +91,21 @@ def experiment_context(name: str, exp: dict, table: pd.DataFrame | None, layers:
 
 
 def layers_by_batch(frame: pd.DataFrame) -> pd.DataFrame:
-    """Part 3's long per-layer table (one row per layer x batch) -> one row per layer, activation shape and
-    bytes per batch as columns (activation_shape_b{b}, activation_bytes_b{b})."""
+    """Part 3's long per-layer table (one row per layer call x batch) -> one row per layer call, activation
+    shape and bytes per batch as columns (activation_shape_b{b}, activation_bytes_b{b}, and
+    activation_new_bytes_b{b}: the storage it allocated, 0 in place), `batch_shape`: the shape with the batch
+    dimension written B."""
     if frame is None or not len(frame):
         return frame
     batches = sorted(frame["batch_size"].dropna().unique())
     keys = ["layer", "call"]
-    base = frame[frame["batch_size"] == batches[0]].drop(
-        columns=["activation_shape", "activation_bytes", "batch_size", "model", "order"])
+    per_batch = [c for c in ("activation_shape", "activation_bytes", "activation_new_bytes") if c in frame.columns]
+    base = frame[frame["batch_size"] == batches[0]].drop(columns=[*per_batch, "batch_size", "model"])
+    first = frame[frame["batch_size"] == batches[0]]["activation_shape"].fillna("").astype(str)
+    base = base.assign(batch_shape=["B" + s[s.index("x"):] if "x" in s else s for s in first])
     for b in batches:
-        part = frame[frame["batch_size"] == b][keys + ["activation_shape", "activation_bytes"]]
-        part = part.rename(columns={"activation_shape": f"activation_shape_b{int(b)}",
-                                    "activation_bytes": f"activation_bytes_b{int(b)}"})
+        part = frame[frame["batch_size"] == b][keys + per_batch]
+        part = part.rename(columns={c: f"{c}_b{int(b)}" for c in per_batch})
         base = base.merge(part, on=keys, how="left")
     return base
 
@@ -99,15 +113,15 @@ def layers_by_batch(frame: pd.DataFrame) -> pd.DataFrame:
 def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures: dict[str, str],
                   diagrams: dict[str, str], onnx: dict[str, str], provenance: dict) -> dict:
     """Everything the templates need. `tables` maps table names (file stems) to frames or None."""
-    batches = list(config.get("profile", {}).get("activation_batches", [1, 64, 128]))
     parts = {"mlp": [], "cnn": []}
     for name, exp in config["experiments"].items():
         ctx = experiment_context(name, exp, tables.get(name), tables.get(f"{name}_layers"), figures,
-                                 diagrams, onnx, batches)
+                                 diagrams, onnx)
         parts.setdefault(exp["kind"], []).append(ctx)
     part3 = {k[len("part3_"):]: v for k, v in tables.items() if k.startswith("part3_")}
     if part3.get("resnet18_layers") is not None:
         part3["resnet18_layers_wide"] = layers_by_batch(part3["resnet18_layers"])
+        part3["resnet18_layer_batches"] = sorted(int(b) for b in part3["resnet18_layers"]["batch_size"].dropna().unique())
     efficiency = {k: v for k, v in tables.items() if k in ("roofline", "precision", "peak")}
     return {
         "config": config,

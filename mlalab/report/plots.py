@@ -15,7 +15,8 @@ from mlalab.io import atomic_path  # noqa: E402
 from mlalab.report.context import read_table  # noqa: E402
 from mlalab.report.facts.common import ok_rows  # noqa: E402
 
-plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9,
+plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 10,
+                     "legend.fontsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9,
                      "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100, "svg.hashsalt": "mla-lab"})
 
 
@@ -57,7 +58,7 @@ def training_time_vs_batch(tables: dict[str, pd.DataFrame], path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("batch size")
     ax.set_ylabel("training time per epoch (s)")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     _save(fig, path)
 
 
@@ -86,15 +87,15 @@ def latency_throughput_vs_batch(series: dict[str, pd.DataFrame], path) -> None:
         ax.set_xlabel("batch size")
     a1.set_ylabel("latency per batch (ms, median, p10–p90)")
     a2.set_ylabel("throughput (inputs / s)")
-    a2.legend(fontsize=8)
+    a2.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     _save(fig, path)
 
 
 def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
     """Every variant of every MNIST experiment: accuracy (mean ± std) against parameter count."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    drawn = 0
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    drawn, tags = 0, []
     for name, t in tables.items():
         if not _usable(t, "params_total", "accuracy_mean"):
             continue
@@ -106,27 +107,37 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
         ax.errorbar(t["params_total"], t["accuracy_mean"] * 100, yerr=std, fmt="o", capsize=3, label=name)
         for _, r in t.iterrows():
             tag = f"{r['label']}" + (f" bs{int(r['batch_size'])}" if t["batch_size"].nunique() > 1 else "")
-            ax.annotate(tag, (r["params_total"], r["accuracy_mean"] * 100), fontsize=7,
-                        xytext=(4, 3), textcoords="offset points")
+            tags.append((float(r["params_total"]), float(r["accuracy_mean"]) * 100, tag))
         drawn += 1
+    # labels of points that share (nearly) a position are stacked instead of drawn over each other
+    placed: list[tuple[float, float]] = []
+    for x, y, tag in sorted(tags):
+        near = sum(1 for px, py in placed if abs(px / x - 1) < 0.25 and abs(py - y) < 1.5)
+        ax.annotate(tag, (x, y), fontsize=8, xytext=(5, 3 - 10 * near), textcoords="offset points")
+        placed.append((x, y))
     if not drawn:
         plt.close(fig)
         return _empty(path, "no accuracy data")
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     _save(fig, path)
 
 
-def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "") -> None:
+def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "",
+                  skip_models: set | None = None) -> None:
     """Per variant of an experiment's layer table: weight bytes vs activation bytes per layer (log scale),
-    and MACs per layer."""
+    and MACs per layer. Variants whose model is in `skip_models` (drawn for an earlier experiment) are left
+    out, so the same chart is not drawn twice."""
     if not _usable(layers, "name", "param_bytes"):
         return _empty(path, "no per-layer data")
-    groups = list(layers[layers["name"] != "total"].groupby("label", sort=False))
+    body = layers[(layers["name"] != "total") & ~layers["model"].isin(skip_models or set())]
+    groups = list(body.groupby("label", sort=False))
+    if not groups:
+        return _empty(path, "every variant is drawn in an earlier part")
     n = len(groups)
-    fig, axes = plt.subplots(n, 2, figsize=(10, 2.9 * n), squeeze=False)
+    fig, axes = plt.subplots(n, 2, figsize=(10, 3.3 * n), squeeze=False)
     for row, (label, g) in enumerate(groups):
         names = list(g["name"].astype(str))
         x = range(len(names))
@@ -139,17 +150,17 @@ def layers_figure(layers: pd.DataFrame, batches: list[int], path, title: str = "
             ax.bar([xi + (i - (len(cols) - 1) / 2) * width for xi in x], vals, width, label=lab)
         ax.set_yscale("log")
         ax.set_ylabel("KiB")
-        ax.set_xticks(list(x), names, rotation=45, ha="right", fontsize=7)
-        ax.set_title(f"{label}: weights vs activations per layer", fontsize=9)
+        ax.set_xticks(list(x), names, rotation=45, ha="right", fontsize=8)
+        ax.set_title(f"{label}: weights vs activations per layer", fontsize=10)
         if row == 0:
-            ax.legend(fontsize=7)
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.12), ncol=len(cols), fontsize=8, frameon=False)
         ax2 = axes[row][1]
         macs = g["macs_per_sample"].astype(float)
         ax2.bar(list(x), macs.where(macs > 0), color="tab:purple")
         ax2.set_yscale("log")
         ax2.set_ylabel("MACs per sample")
         ax2.set_xticks(list(x), names, rotation=45, ha="right", fontsize=7)
-        ax2.set_title(f"{label}: MACs per layer (Conv/Linear)", fontsize=9)
+        ax2.set_title(f"{label}: MACs per layer (Conv/Linear)", fontsize=10)
         if not (macs > 0).any():
             ax2.text(0.5, 0.5, "no MACs", transform=ax2.transAxes, ha="center")
     if title:
@@ -211,7 +222,7 @@ def precision_figure(frame: pd.DataFrame | None, path) -> None:
     axes[0].set_yscale("log")
     axes[1].set_yscale("log")
     axes[2].set_ylim(0, 100)
-    axes[0].legend(fontsize=8, title="precision", title_fontsize=8)
+    axes[2].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, title="precision", title_fontsize=8)
     fig.tight_layout()
     _save(fig, path)
 
@@ -220,8 +231,9 @@ PART3_NAMES = {"part3_resnet18_latency": "ResNet18", "part3_bert_latency": "BERT
 
 
 def draw_plots(inputs, tables: dict, layer_tables: dict, batch_experiments: list, part3: dict, plots: dict,
-               batches: list, log) -> None:
-    """The report-plots job: every figure of `plots` (key -> SVG path) from the tables (name -> CSV path).
+               batches: dict, log) -> None:
+    """The report-plots job: every figure of `plots` (key -> SVG path) from the tables (name -> CSV path);
+    `batches`: experiment -> its batch sizes (each layer figure shows the activations at its own).
     Part 3's latency tables add their fp32 rows to the latency figure (bf16 belongs to the precision study);
     the precision figure reads `inputs.precision` when the study is configured."""
     frames = {name: read_table(path) for name, path in tables.items()}
@@ -235,8 +247,13 @@ def draw_plots(inputs, tables: dict, layer_tables: dict, batch_experiments: list
                                                  else frame[frame["precision"].astype(str) == "fp32"])
     latency_throughput_vs_batch(series, plots["latency_throughput_vs_batch"])
     accuracy_vs_params(frames, plots["accuracy_vs_params"])
+    drawn: set = set()
     for name, path in layer_tables.items():
-        layers_figure(read_table(path), list(batches), plots[f"{name[: -len('_layers')]}_layers"])
+        exp = name[: -len("_layers")]
+        frame = read_table(path)
+        layers_figure(frame, list(batches.get(exp, [])), plots[f"{exp}_layers"], skip_models=set(drawn))
+        if frame is not None and len(frame):
+            drawn |= set(frame["model"])
     if "precision_summary" in plots:
         precision = list(inputs.precision)
         precision_figure(read_table(precision[0]) if precision else None, plots["precision_summary"])

@@ -38,7 +38,8 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
                      tables=mnist, layer_tables=layer_tables,
                      batch_experiments=[n for n, e in config["experiments"].items() if len(e["batch_sizes"]) > 1],
                      part3={k: v for k, v in part3.items() if k in plots.PART3_NAMES}, plots=figures,
-                     batches=config["profile"]["activation_batches"], log=lambda message: None)
+                     batches={n: e["batch_sizes"] for n, e in config["experiments"].items()},
+                     log=lambda message: None)
     diagrams, onnx = {}, {}
     for name in config["experiments"]:
         for model, group in frames[f"{name}_layers"].groupby("model", sort=False):

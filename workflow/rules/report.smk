@@ -28,7 +28,7 @@ rule report_plots:
         batch_experiments=targets.batch_experiments(config),
         part3=PART3_LATENCY,
         plots=PLOTS,
-        batches=config.get("profile", {}).get("activation_batches", [1, 64, 128]),
+        batches={name: e["batch_sizes"] for name, e in config["experiments"].items()},
     conda:
         "../envs/mlalab.yaml"
     log:

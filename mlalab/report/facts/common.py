@@ -8,7 +8,8 @@ reverses the fact, and with it the sentence.
 Spread (the rule of mlalab.report.noise, quoted in the Methods section):
 * mean over seeds +- sample std: two values differ "beyond the spread" when |d| > sqrt(std_a^2 + std_b^2);
   with a single seed there is no spread (within_spread is None) and the sentence says so;
-* latency medians: two medians are within the spread when their p10..p90 intervals overlap.
+* latency medians: two medians differ when the 95 % confidence intervals of the medians (order statistics,
+  in every latency record) do not overlap; without an interval (fewer than 6 calls) within_spread is None.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 
 import pandas as pd
 
-from mlalab.report.noise import Latency, Spread, latency_overlap, within_noise
+from mlalab.report.noise import Latency, Spread, medians_differ, within_noise
 
 
 def num(x) -> float:
@@ -42,24 +43,40 @@ def ok_rows(table: pd.DataFrame) -> pd.DataFrame:
 def verdict(a: dict, b: dict, spread: str | None):
     """True if a and b are within the measured spread, False if beyond it, None if no spread was measured.
 
-    `a`, `b`: points {"y", "std", "n"} (spread 'std') or {"y", "lo", "hi"} (spread 'p10p90')."""
+    `a`, `b`: points {"y", "std", "n"} (spread 'std') or {"y", "lo", "hi"} (spread 'ci95': lo..hi is the 95 %
+    confidence interval of the median y)."""
     if spread == "std":
         n_a, n_b = int(num(a.get("n")) or 1), int(num(b.get("n")) or 1)
         sa, sb = num(a.get("std")), num(b.get("std"))
         if n_a < 2 or n_b < 2 or math.isnan(sa) or math.isnan(sb):
             return None
         return bool(within_noise(Spread(a["y"], sa, n_a), Spread(b["y"], sb, n_b)))
-    if spread == "p10p90":
-        if not all(isnum(p.get(k)) for p in (a, b) for k in ("lo", "hi")):
-            return None
-        return bool(latency_overlap(Latency(a["y"], a["lo"], a["hi"], 0), Latency(b["y"], b["lo"], b["hi"], 0)))
+    if spread == "ci95":
+        differ = medians_differ(*(Latency(p["y"], num(p.get("lo")), num(p.get("hi"))) for p in (a, b)))
+        return None if differ is None else not differ
     return None
 
 
-def latency_point(row, median: str = "latency_median_s", p10: str = "latency_p10_s",
-                  p90: str = "latency_p90_s") -> dict:
-    """A latency median with its p10..p90 interval, as a point for `verdict(..., 'p10p90')`."""
-    return {"y": num(row.get(median)), "lo": num(row.get(p10)), "hi": num(row.get(p90))}
+def latency_point(row, prefix: str = "latency", scale: float = 1.0, invert: bool = False) -> dict:
+    """A timed median with the 95 % CI of it, as a point for `verdict(..., 'ci95')`: `{prefix}_median_s` and
+    `{prefix}_ci95_low_s`..`{prefix}_ci95_high_s` times `scale` (per image: 1 / batch), or `scale` divided by
+    them when `invert` (throughput, GFLOP/s: a monotone map, so the interval maps to the interval)."""
+    ys = [num(row.get(f"{prefix}_{k}_s")) for k in ("median", "ci95_low", "ci95_high")]
+    if invert:
+        ys = [scale / y if y else math.nan for y in ys]
+        return {"y": ys[0], "lo": ys[2], "hi": ys[1]}
+    return {"y": ys[0] * scale, "lo": ys[1] * scale, "hi": ys[2] * scale}
+
+
+def with_ci_columns(t: pd.DataFrame) -> pd.DataFrame:
+    """Latency rows with the 95 % CI of the median carried to per-image latency and to throughput:
+    `_per_image_s` / `_per_image_lo` / `_per_image_hi` and `_thr_lo` / `_thr_hi` (batch / latency CI bounds)."""
+    b = t["batch_size"].astype(float)
+    # tables written before the CI columns existed read as "no interval" (not enough calls to tell)
+    lo, hi = (t[c].astype(float) if c in t.columns else b * math.nan
+              for c in ("latency_ci95_low_s", "latency_ci95_high_s"))
+    return t.assign(_per_image_s=t["latency_median_s"].astype(float) / b, _per_image_lo=lo / b,
+                    _per_image_hi=hi / b, _thr_lo=b / hi, _thr_hi=b / lo)
 
 
 def _direction(ys: list[float], rel_tol: float) -> str:
@@ -87,7 +104,7 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
     """
     if table is None or y not in table.columns or x not in table.columns:
         return None
-    spread = "std" if std else ("p10p90" if lo and hi else None)
+    spread = "std" if std else ("ci95" if lo and hi else None)
     points = []
     for _, r in table.iterrows():
         yv = num(r[y])

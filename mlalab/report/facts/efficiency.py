@@ -74,7 +74,7 @@ def _reading(gain: float) -> str:
 
 def roofline_facts(roof: pd.DataFrame | None) -> dict:
     """Per model with more than one timed batch: % of the fp32 peak at its smallest and largest batch, the
-    gain in GFLOP/s, and whether the two are apart beyond the p10-p90 spread."""
+    gain in GFLOP/s, and whether the two differ (95 % CIs of the medians, mapped to GFLOP/s)."""
     if roof is None or not len(roof):
         return {}
     rows = roofline_rows(roof)
@@ -85,8 +85,9 @@ def roofline_facts(roof: pd.DataFrame | None) -> dict:
         if len(g) < 2:
             continue
         lo, hi = g.iloc[0], g.iloc[-1]
-        a = latency_point(lo, "achieved_gflops", "achieved_gflops_p10", "achieved_gflops_p90")
-        b = latency_point(hi, "achieved_gflops", "achieved_gflops_p10", "achieved_gflops_p90")
+        # GFLOP/s = FLOPs / latency: the latency median's CI maps onto a CI of the achieved GFLOP/s
+        a = latency_point(lo, scale=num(lo.get("flops_per_batch")) / 1e9, invert=True)
+        b = latency_point(hi, scale=num(hi.get("flops_per_batch")) / 1e9, invert=True)
         gain = b["y"] / a["y"] if a["y"] else math.nan
         models.append({
             "model": str(model), "label": str(lo.get("label", "")),
@@ -94,7 +95,7 @@ def roofline_facts(roof: pd.DataFrame | None) -> dict:
                       "bound": lo.get("bound")},
             "large": {"batch": int(hi.batch_size), "gflops": b["y"], "pct": num(hi.pct_of_peak_fp32),
                       "bound": hi.get("bound")},
-            "gain": gain, "reading": _reading(gain), "within_spread": verdict(a, b, "p10p90"),
+            "gain": gain, "reading": _reading(gain), "within_spread": verdict(a, b, "ci95"),
         })
     pct = t["pct_of_peak_fp32"].astype(float)
     best = t.loc[pct.idxmax()]
@@ -113,9 +114,9 @@ def roofline_facts(roof: pd.DataFrame | None) -> dict:
 
 def _compare(model, batch, r, ref) -> dict:
     """One non-fp32 precision against fp32 at the same batch. Latency is 'faster'/'slower' only when the
-    p10-p90 intervals do not overlap, else 'same' (timing noise)."""
+    95 % CIs of the medians do not overlap, 'same' when they do, 'unknown' without CIs (too few calls)."""
     a, b = latency_point(r), latency_point(ref)
-    within = verdict(a, b, "p10p90")
+    within = verdict(a, b, "ci95")
     speed = num(r.throughput_per_s) / num(ref.throughput_per_s) if num(ref.throughput_per_s) else math.nan
     acc, ref_acc = num(r.get("accuracy")), num(ref.get("accuracy"))
     size, ref_size = num(r.state_dict_bytes), num(ref.state_dict_bytes)
@@ -123,7 +124,7 @@ def _compare(model, batch, r, ref) -> dict:
         "model": str(model), "precision": str(r["precision"]), "batch": int(batch),
         "bytes": size, "ref_bytes": ref_size, "size_ratio": size / ref_size if ref_size else math.nan,
         "latency": a["y"], "ref_latency": b["y"], "speed": speed,
-        "timing": "same" if within else ("faster" if a["y"] < b["y"] else "slower"),
+        "timing": "unknown" if within is None else "same" if within else ("faster" if a["y"] < b["y"] else "slower"),
         "within_spread": within, "repeats": r.get("latency_repeats"),
         "accuracy": acc, "ref_accuracy": ref_acc,
         "acc_diff": acc - ref_acc if isnum(acc) and isnum(ref_acc) else math.nan,

@@ -8,12 +8,13 @@ import math
 
 import pandas as pd
 
-from mlalab.report.facts.common import num, trend
+from mlalab.report.facts.common import num, trend, with_ci_columns
 
 
 def batch_facts(table: pd.DataFrame) -> dict:
-    """Q3: the effect of batch size on training time, inference time, accuracy, params and MACs."""
-    t = table.sort_values("batch_size", kind="stable")
+    """Q3: the effect of batch size on training time, inference time, accuracy, params and MACs. Latency
+    comparisons use the 95 % CI of each median (mlalab.report.noise)."""
+    t = with_ci_columns(table.sort_values("batch_size", kind="stable"))
     common = {"x": "batch_size", "xname": "batch size"}
     facts = {
         "train_time": trend(t, y="train_time_s_mean", std="train_time_s_std", quantity="training time",
@@ -21,49 +22,44 @@ def batch_facts(table: pd.DataFrame) -> dict:
         "test_set_time": trend(t, y="test_set_time_s", quantity="inference time for the whole test set",
                                unit="secs", higher_is_better=False, best_word="fastest over the test set",
                                **common),
-        "latency": trend(t, y="latency_median_s", lo="latency_p10_s", hi="latency_p90_s",
+        "latency": trend(t, y="latency_median_s", lo="latency_ci95_low_s", hi="latency_ci95_high_s",
                          quantity="latency of one batch", unit="ms", **common),
-        "throughput": trend(t, y="throughput_per_s", lo="throughput_p10_per_s", hi="throughput_p90_per_s",
+        "latency_per_image": trend(t, y="_per_image_s", lo="_per_image_lo", hi="_per_image_hi",
+                                   quantity="latency per image", unit="ms", **common),
+        "throughput": trend(t, y="throughput_per_s", lo="_thr_lo", hi="_thr_hi",
                             quantity="inference throughput", unit="per_s",
                             higher_is_better=True, best_word="highest throughput", **common),
         "accuracy": trend(t, y="accuracy_mean", std="accuracy_std", quantity="test accuracy", unit="pct",
                           higher_is_better=True, best_word="most accurate", **common),
-        "params": trend(t, y="params_total", quantity="the number of parameters", unit="si", exact=True, **common),
-        "macs_sample": trend(t, y="macs_per_sample_thop", quantity="the MAC count per sample", unit="si", exact=True,
-                             **common),
-        "macs_batch": trend(t, y="macs_per_batch", quantity="the MAC count per batch", unit="si", exact=True, **common),
+        "params": trend(t, y="params_total", quantity="the number of parameters", unit="int", exact=True, **common),
+        "macs_sample": trend(t, y="macs_per_sample_analytic", quantity="the MAC count per sample", unit="int",
+                             exact=True, **common),
+        "macs_batch": trend(t, y="macs_per_batch", quantity="the MAC count per batch", unit="int", exact=True,
+                            **common),
     }
-    if len(t) >= 2:
-        # per-image latency: the same measurement divided by the batch, to show amortization
-        per = t.assign(latency_per_image_s=t["latency_median_s"] / t["batch_size"],
-                       latency_per_image_p10_s=t["latency_p10_s"] / t["batch_size"],
-                       latency_per_image_p90_s=t["latency_p90_s"] / t["batch_size"])
-        facts["latency_per_image"] = trend(per, y="latency_per_image_s", lo="latency_per_image_p10_s",
-                                           hi="latency_per_image_p90_s", quantity="latency per image",
-                                           unit="ms", **common)
     return {k: v for k, v in facts.items() if v is not None}
 
 
-def variant_facts(table: pd.DataFrame, order: list[str] | None = None) -> dict:
-    """The effect of width / depth / filter size / conv layers: rows in the config's variant order."""
-    t = table.copy()
+def variant_facts(table: pd.DataFrame, order: list[str] | None = None, xname: str = "variant") -> dict:
+    """The effect of width / depth / filter size / conv layers (`xname`): rows in the config's variant order."""
+    t = with_ci_columns(table)
     t["label"] = t["label"].astype(str)
     if order:
         rank = {label: i for i, label in enumerate(order)}
         t = t.assign(_rank=t["label"].map(lambda v: rank.get(v, len(rank)))).sort_values("_rank", kind="stable")
-    common = {"x": "label", "xname": "variant"}
+    common = {"x": "label", "xname": xname}
     facts = {
         "accuracy": trend(t, y="accuracy_mean", std="accuracy_std", quantity="test accuracy", unit="pct",
                           higher_is_better=True, best_word="most accurate", **common),
         "train_time": trend(t, y="train_time_s_mean", std="train_time_s_std", quantity="training time",
                             unit="secs", higher_is_better=False, best_word="fastest to train", **common),
-        "latency": trend(t, y="latency_median_s", lo="latency_p10_s", hi="latency_p90_s",
+        "latency": trend(t, y="latency_median_s", lo="latency_ci95_low_s", hi="latency_ci95_high_s",
                          quantity="inference latency of one batch", unit="ms", higher_is_better=False,
                          best_word="fastest at inference", **common),
-        "params": trend(t, y="params_total", quantity="the number of parameters", unit="si", exact=True,
+        "params": trend(t, y="params_total", quantity="the number of parameters", unit="int", exact=True,
                         **common),
-        "macs_sample": trend(t, y="macs_per_sample_thop", quantity="the MAC count per sample", unit="si", exact=True,
-                             **common),
+        "macs_sample": trend(t, y="macs_per_sample_analytic", quantity="the MAC count per sample", unit="int",
+                             exact=True, **common),
     }
     return {k: v for k, v in facts.items() if v is not None}
 
@@ -108,22 +104,58 @@ def precision_fact(row: dict) -> dict:
 
 # ---- Q1/Q2: per-layer memory ------------------------------------------------------------------------
 
+def _numel(shape) -> int:
+    text = "" if shape is None or (isinstance(shape, float) and math.isnan(shape)) else str(shape)
+    dims = [int(float(d)) for d in text.split("x") if d.strip()]
+    return math.prod(dims) if dims else 0
+
+
+def _arithmetic(row: dict, batch: int) -> dict:
+    """One layer's bytes as the product that gives them: weight numel x element size, and the activation at
+    `batch` (output shape x element size)."""
+    numel = _numel(row.get("weight_shape"))
+    w = num(row.get("weight_bytes"))
+    act_numel = _numel(row.get(f"output_shape_b{batch}"))
+    return {"name": row.get("name"), "type": row.get("type"), "weight_shape": row.get("weight_shape"),
+            "weight_numel": numel, "elem": int(w / numel) if numel else None, "weight_bytes": w,
+            "bias_shape": row.get("bias_shape"), "bias_bytes": num(row.get("bias_bytes")),
+            "batch": batch, "act_shape": row.get(f"output_shape_b{batch}"), "act_numel": act_numel,
+            "act_bytes": num(row.get(f"act_bytes_b{batch}"))}
+
+
 def layer_facts(layers: pd.DataFrame, batches: list[int]) -> dict:
-    """Totals of weight bytes vs activation bytes at each batch, and which of the two dominates."""
+    """Q1/Q2 from one variant's layer table, at the experiment's own batch sizes (those profiled): weights +
+    biases against activations per batch, the exact crossover batch, the layer holding most parameters and
+    the byte arithmetic of the first layer of each kind."""
     body = layers[layers["name"] != "total"]
     total = layers[layers["name"] == "total"]
     src = total.iloc[0] if len(total) else body.sum(numeric_only=True)
     w = num(src.get("param_bytes"))
+    profiled = sorted(int(c[len("act_bytes_b"):]) for c in layers.columns if c.startswith("act_bytes_b"))
+    shown = [b for b in batches if b in profiled]
     rows = []
-    for b in batches:
+    for b in shown:
         a = num(src.get(f"act_bytes_b{b}"))
-        if math.isnan(a):
-            continue
-        rows.append({"batch": b, "weights": w, "activations": a, "ratio": a / w if w else math.nan,
+        rows.append({"batch": b, "weights": w, "activations": a, "total": w + a,
+                     "ratio": a / w if w else math.nan,
                      "dominant": "activations" if a > w else ("weights" if a < w else "neither")})
-    biggest_w = body.loc[body["param_bytes"].idxmax()].to_dict() if "param_bytes" in body and len(body) else None
-    col = f"act_bytes_b{batches[-1]}" if batches else None
-    biggest_a = body.loc[body[col].idxmax()].to_dict() if col in body and len(body) else None
-    crossover = next((r["batch"] for r in rows if r["dominant"] == "activations"), None)
-    return {"batches": rows, "weights": w, "largest_weights": biggest_w, "largest_activation": biggest_a,
-            "crossover": crossover}
+    # activations are linear in the batch: the crossover is the smallest b with b x per-sample bytes > w
+    per_sample = num(src.get(f"act_bytes_b{profiled[0]}")) / profiled[0] if profiled else math.nan
+    crossover = int(w // per_sample) + 1 if per_sample > 0 and not math.isnan(w) else None
+    params_total = num(src.get("params"))
+    big = body.loc[body["params"].astype(float).idxmax()].to_dict() if len(body) else None
+    biggest_w = body.loc[body["weight_bytes"].astype(float).idxmax()].to_dict() if len(body) else None
+    col = f"act_bytes_b{shown[-1]}" if shown else None
+    biggest_a = body.loc[body[col].astype(float).idxmax()].to_dict() if col and len(body) else None
+    kinds = {}
+    for _, r in body.iterrows():
+        if r["type"] in ("Linear", "Conv2d") and r["type"] not in kinds and shown:
+            kinds[r["type"]] = _arithmetic(r.to_dict(), shown[0])
+    linear = body[body["type"].astype(str) == "Linear"]
+    fc = linear.iloc[0].to_dict() if len(linear) else None
+    fc_in = int(str(fc["weight_shape"]).split("x")[1]) if fc and "x" in str(fc.get("weight_shape")) else None
+    return {"fc": fc, "fc_in": fc_in, "batches": rows, "weights": w, "weight_bytes": num(src.get("weight_bytes")),
+            "bias_bytes": num(src.get("bias_bytes")), "per_sample": per_sample, "crossover": crossover,
+            "params": params_total, "largest_params": big,
+            "largest_share": num(big["params"]) / params_total if big and params_total else math.nan,
+            "largest_weights": biggest_w, "largest_activation": biggest_a, "arithmetic": list(kinds.values())}

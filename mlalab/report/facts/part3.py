@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from mlalab.report.facts.common import latency_point, num, ok_rows, trend, verdict
+from mlalab.report.facts.common import latency_point, num, ok_rows, trend, verdict, with_ci_columns
 
 
 def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
@@ -16,16 +16,14 @@ def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
     if frame is None or not len(frame):
         return {}
     t = ok_rows(frame)
-    t = t[t["precision"].astype(str) == "fp32"].sort_values("batch_size", kind="stable")
-    per = t.assign(_per=t["latency_median_s"] / t["batch_size"], _plo=t["latency_p10_s"] / t["batch_size"],
-                   _phi=t["latency_p90_s"] / t["batch_size"])
+    t = with_ci_columns(t[t["precision"].astype(str) == "fp32"].sort_values("batch_size", kind="stable"))
     facts = {
-        "latency": trend(t, "batch_size", "latency_median_s", lo="latency_p10_s", hi="latency_p90_s",
+        "latency": trend(t, "batch_size", "latency_median_s", lo="latency_ci95_low_s", hi="latency_ci95_high_s",
                          quantity=f"{quantity} latency per batch", unit="ms", xname="batch size"),
-        "per_item": trend(per, "batch_size", "_per", lo="_plo", hi="_phi", quantity=f"{quantity} time per input",
-                          unit="ms", xname="batch size"),
-        "throughput": trend(t, "batch_size", "throughput_per_s", lo="throughput_p10_per_s",
-                            hi="throughput_p90_per_s", quantity=f"{quantity} throughput", unit="per_s",
+        "per_item": trend(t, "batch_size", "_per_image_s", lo="_per_image_lo", hi="_per_image_hi",
+                          quantity=f"{quantity} time per input", unit="ms", xname="batch size"),
+        "throughput": trend(t, "batch_size", "throughput_per_s", lo="_thr_lo", hi="_thr_hi",
+                            quantity=f"{quantity} throughput", unit="per_s",
                             xname="batch size", higher_is_better=True, best_word="highest throughput"),
     }
     return {k: v for k, v in facts.items() if v}
@@ -38,7 +36,8 @@ def q1_fact(q1: pd.DataFrame | None, latency: pd.DataFrame | None = None) -> dic
     if q1 is None or not len(q1):
         return None
     r = q1.iloc[0]
-    a = latency_point(r, "one_at_a_time_s", "one_at_a_time_p10_s", "one_at_a_time_p90_s")
+    a = {"y": num(r.get("one_at_a_time_s")), "lo": num(r.get("one_at_a_time_ci95_low_s")),
+         "hi": num(r.get("one_at_a_time_ci95_high_s"))}
     b = latency_point(r)
     images = int(num(r.get("batch_size")))
     shown = False
@@ -51,7 +50,7 @@ def q1_fact(q1: pd.DataFrame | None, latency: pd.DataFrame | None = None) -> dic
             "ratio": max(a["y"], b["y"]) / min(a["y"], b["y"]) if min(a["y"], b["y"]) > 0 else math.nan,
             "saved": abs(a["y"] - b["y"]), "image_size": r.get("image_size"),
             "repeats_one_at_a_time": r.get("one_at_a_time_repeats"), "repeats_batch": r.get("latency_repeats"),
-            "within_spread": verdict(a, b, "p10p90")}
+            "within_spread": verdict(a, b, "ci95")}
 
 
 def memory_rows(mem: pd.DataFrame | None) -> list[dict] | None:
@@ -69,10 +68,38 @@ def memory_rows(mem: pd.DataFrame | None) -> list[dict] | None:
     return rows
 
 
+def count_facts(counts: pd.DataFrame | None) -> dict:
+    """Per model: exact parameters and the reference (analytic: conv + linear, and BERT's attention products)
+    MACs of one input, with the input shape they are counted at."""
+    if counts is None or not len(counts):
+        return {}
+    out = {}
+    for model, g in counts.groupby("model", sort=False):
+        ref = g[g["counter"].astype(str) == "analytic"]
+        r = (ref if len(ref) else g).iloc[0]
+        out[str(model).replace("-", "_")] = {"model": str(model), "params": num(r["params"]),
+                                             "macs": num(r["macs"]), "input_shape": r.get("input_shape")}
+    return out
+
+
+def gemm_facts(gemms: pd.DataFrame | None) -> dict | None:
+    """BERT Q3: how many matrix products one encoder block runs, which, and the heads of the batched ones."""
+    if gemms is None or not len(gemms):
+        return None
+    g = gemms[gemms["block"] == gemms["block"].min()]
+    batch = num(g["batch_size"].iloc[0]) or 1
+    bmm = g[g["op"].astype(str) == "bmm"]
+    return {"n": len(g), "linear_roles": [str(r) for r in g[g["op"].astype(str) != "bmm"]["role"]],
+            "batched_roles": [str(r) for r in bmm["role"]], "n_linear": len(g) - len(bmm),
+            "n_batched": len(bmm), "heads": int(num(bmm["groups"].iloc[0]) / batch) if len(bmm) else None,
+            "macs": num(g["macs"].sum()), "batch": int(batch), "seq_len": int(num(g["seq_len"].iloc[0]))}
+
+
 def part3_facts(part3: dict) -> dict:
     """`part3`: table name without the 'part3_' prefix -> frame (or None)."""
     facts = {"resnet18": latency_facts(part3.get("resnet18_latency"), "ResNet18"),
              "bert": latency_facts(part3.get("bert_latency"), "BERT-base"),
              "q1": q1_fact(part3.get("resnet18_q1"), part3.get("resnet18_latency")),
-             "resnet18_memory": memory_rows(part3.get("resnet18_memory"))}
+             "resnet18_memory": memory_rows(part3.get("resnet18_memory")),
+             "counts": count_facts(part3.get("counts")), "gemms": gemm_facts(part3.get("bert_gemms"))}
     return {k: v for k, v in facts.items() if v is not None}
