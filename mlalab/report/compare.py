@@ -65,6 +65,21 @@ def load_folders(paths: list[str]) -> list[Folder]:
     return [Folder(p, n, json.loads(Path(p, "machine.json").read_text())) for p, n in zip(paths, names)]
 
 
+def sources(paths: list[str]) -> dict[str, str]:
+    """Size and mtime of every file the comparison reads (each folder's machine.json and tables/*.csv): the
+    compare rule's parameter, so a changed table reruns it. Refuses what load_folders refuses, before any job
+    runs."""
+    load_folders(paths)
+    stamp = {}
+    for folder in paths:
+        tables = os.path.join(folder, "tables")
+        csvs = sorted(n for n in os.listdir(tables) if n.endswith(".csv")) if os.path.isdir(tables) else []
+        for name in ["machine.json", *(os.path.join("tables", n) for n in csvs)]:
+            st = os.stat(os.path.join(folder, name))
+            stamp[os.path.join(folder, name)] = f"{st.st_size}:{st.st_mtime_ns}"
+    return stamp
+
+
 def _read(path: str) -> pd.DataFrame | None:
     if not os.path.isfile(path):
         return None

@@ -3,28 +3,9 @@
 # declared as inputs: declared, the ones of this workflow's own results folder would make Snakemake rebuild
 # them (and the lab jobs under them) whenever they are out of date, and compare must not run a lab job.
 # A stamp of those files (size, mtime) is a param instead, so a changed table reruns the comparison.
-import os
+from mlalab.report.compare import sources as compare_sources
 
 COMPARE = [str(p) for p in config.get("compare") or []]
-
-
-def compare_stamp(wildcards):
-    """Size and mtime of every file the comparison reads; refuses (before any job runs) fewer than two
-    folders or a folder without machine.json, naming it."""
-    from mlalab.report.compare import CompareError, load_folders
-
-    try:
-        load_folders(COMPARE)
-    except CompareError as e:
-        raise WorkflowError(str(e)) from None
-    stamp = {}
-    for folder in COMPARE:
-        tables = os.path.join(folder, "tables")
-        csvs = sorted(n for n in os.listdir(tables) if n.endswith(".csv")) if os.path.isdir(tables) else []
-        for name in ["machine.json", *(os.path.join("tables", n) for n in csvs)]:
-            st = os.stat(os.path.join(folder, name))
-            stamp[os.path.join(folder, name)] = f"{st.st_size}:{st.st_mtime_ns}"
-    return stamp
 
 
 rule compare:
@@ -37,7 +18,7 @@ rule compare:
         **targets.compare(config),
     params:
         folders=COMPARE,
-        sources=compare_stamp,
+        sources=lambda wildcards: compare_sources(COMPARE),   # refuses a folder without machine.json
     conda:
         "../envs/mlalab.yaml"
     log:
