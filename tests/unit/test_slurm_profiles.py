@@ -1,6 +1,6 @@
-"""The SLURM profiles match the workflow: every rule they name exists, and every timed rule (threads from
-timing_threads(), i.e. all of Snakemake's --cores) is pinned by set-threads, so inside its SLURM allocation a job
-uses exactly the CPUs it asked for.  No cluster needed."""
+"""The SLURM profiles match the workflow: every rule they name exists, the timed rules' CPUs follow the one
+setting `cores` (no per-rule set-threads to drift from it), small jobs are grouped, a short job is noticed in
+seconds and every job's SLURM log is kept.  No cluster needed."""
 
 from __future__ import annotations
 
@@ -33,8 +33,27 @@ def test_profile_names_real_rules_and_pins_timed_ones(name):
     for key in ("slurm_partition", "slurm_account", "runtime", "mem_mb"):
         assert key in prof["default-resources"], key
     rules = _rules()
-    named = set(prof.get("set-resources", {})) | set(prof.get("set-threads", {}))
+    named = set(prof.get("set-resources", {})) | set(prof.get("groups", {}))
     assert named <= set(rules), f"profile {name} names rules that do not exist: {sorted(named - set(rules))}"
     timed = {r for r, body in rules.items() if re.search(r"threads:\s*timing_threads\(", body)}
-    assert timed <= set(prof.get("set-threads", {})), f"timed rules not pinned: {sorted(timed - set(prof['set-threads']))}"
-    assert all(t == prof["cores"] for t in prof["set-threads"].values())
+    assert {"train", "latency", "peak", "part3_resnet18_q1"} <= timed
+    # One setting: the timed rules take all of `cores` (timing.isolation: exclusive), nothing overrides it per rule.
+    assert isinstance(prof["cores"], int) and "set-threads" not in prof
+    assert not any("cpus_per_task" in r for r in prof.get("set-resources", {}).values())
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_profile_groups_small_jobs_keeps_logs_and_polls_early(name):
+    prof = yaml.safe_load((REPO / "profiles" / name / "profile.yaml").read_text())
+    groups = prof["groups"]
+    assert set(prof["group-components"]) == set(groups.values()), "every group has a component count, and only those"
+    assert groups["profile"] == groups["diagram"], "an architecture's profile and diagram travel together"
+    assert groups["experiment_table"] == groups["part3_table"]
+    assert groups["train"] != groups["latency"]
+    assert prof["slurm-keep-successful-logs"] is True
+    assert prof["slurm-init-seconds-before-status-checks"] <= 10
+    if name == "slurm-gpu":   # a group job has one partition: GPU rules and CPU rules never share a group
+        part = {r: res.get("slurm_partition", "cpu") for r, res in prof["set-resources"].items()}
+        for group in set(groups.values()):
+            members = {part.get(r, "cpu") for r, g in groups.items() if g == group}
+            assert len(members) == 1, (group, members)

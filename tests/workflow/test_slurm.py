@@ -1,28 +1,33 @@
-"""The quick configuration's tables, built through Snakemake's SLURM executor on a real (local) SLURM cluster.
+"""The quick configuration built through Snakemake's SLURM executor on a real (local) SLURM cluster, the way
+README tells a user to: the shipped profiles/slurm with only the partition and the account edited, plus the one
+line README says a cluster without accounting needs (`slurm-status-command: squeue`), checked first by the
+preflight; and a profile asking more CPUs than the node has is refused by the preflight before any submission.
 
 Needs the private cluster of tests/slurm/ (`tests/slurm/with-cluster.sh python3 -m pytest -m slurm` starts and
-stops it; .ci/run does so).  The run uses the repo's profiles/slurm with only what a user edits changed
-(partition, account) plus what this tiny cluster needs: status by squeue (no accounting daemon, so no sacct),
-a short first status check, and one thread per timed job on a 2-core node.
+stops it; .ci/run does so).  MLALAB_SLURM_TARGET=report builds the whole quick report instead of one experiment.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import smk
 
+from mlalab.plan import slurm
+
 pytestmark = pytest.mark.slurm
 
-# One experiment's tables: mnist + 3 x (train, latency, profile) + the table job, all as SLURM jobs.
 EXPERIMENT = "part1b"
-HARD_TIMEOUT_S = int(os.environ.get("MLALAB_SLURM_TEST_TIMEOUT", "1500"))
+HARD_TIMEOUT_S = int(os.environ.get("MLALAB_SLURM_TEST_TIMEOUT", "2400"))
+SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.*?)\)\.")
 
 
 def _cluster_or_skip() -> None:
@@ -35,84 +40,88 @@ def _cluster_or_skip() -> None:
         pytest.fail(f"MLALAB_SLURM=1 but the controller does not answer: {ping.stdout}{ping.stderr}")
 
 
-def _node() -> tuple[str, int, int]:
-    """Default partition, CPUs and memory (MB) of the test cluster."""
-    part = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, check=True).stdout.split()
-    default = next((p.rstrip("*") for p in part if p.endswith("*")), part[0])
-    cpus, mem = subprocess.run(["sinfo", "-h", "-N", "-o", "%c %m"], capture_output=True, text=True,
-                               check=True).stdout.split()[:2]
-    return default, int(cpus), int(mem)
+def _default_partition() -> str:
+    parts = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, check=True).stdout.split()
+    return next((p.rstrip("*") for p in parts if p.endswith("*")), parts[0])
 
 
-def _test_profile(dest: Path) -> Path:
-    """profiles/slurm as a user would edit it for this cluster (partition, account), plus test-only settings."""
-    prof = smk.read_yaml(smk.REPO / "profiles" / "slurm" / "profile.yaml")
-    partition, cpus, mem = _node()
-    prof["default-resources"].update(slurm_partition=partition, slurm_account="mlalab-test")
-    # Everything must fit this one small node, or sbatch refuses the job.
-    for res in prof.get("set-resources", {}).values():
-        if "mem_mb" in res:
-            res["mem_mb"] = min(int(res["mem_mb"]), mem // 2)
-    prof["default-resources"]["mem_mb"] = min(int(prof["default-resources"]["mem_mb"]), mem // 2)
-    prof["cores"] = 1
-    prof["set-threads"] = {rule: 1 for rule in prof.get("set-threads", {})}
-    prof["jobs"] = cpus
-    prof["latency-wait"] = 10
-    prof["slurm-status-command"] = "squeue"                   # no slurmdbd here: sacct would fail
-    prof["slurm-init-seconds-before-status-checks"] = 2
-    prof["slurm-keep-successful-logs"] = True
-    dest.mkdir(parents=True)
-    smk.write_yaml(dest / "profile.yaml", prof)
-    return dest
+def _user_profile(work: Path, **extra: str) -> Path:
+    """profiles/slurm of the copy, edited as README says: partition, account, and the status command when `sacct`
+    says accounting is disabled (uncommenting the line the profile ships)."""
+    path = work / "profiles" / "slurm" / "profile.yaml"
+    text = path.read_text()
+    text = re.sub(r'slurm_partition: "[^"]*"', f'slurm_partition: "{_default_partition()}"', text, count=1)
+    text = re.sub(r'slurm_account: "[^"]*"', 'slurm_account: "mlalab-test"', text, count=1)
+    sacct = subprocess.run(["sacct", "-X", "-n"], capture_output=True, text=True)
+    if slurm.accounting_disabled(sacct.stdout + sacct.stderr):
+        assert "# slurm-status-command: squeue" in text, "README's line for clusters without accounting is gone"
+        text = text.replace("# slurm-status-command: squeue", "slurm-status-command: squeue")
+    for key, value in extra.items():
+        text, n = re.subn(rf"^{key}: .*$", f"{key}: {value}", text, flags=re.M)
+        assert n == 1, key
+    path.write_text(text)
+    return path.parent
 
 
-def _scontrol_state(jobid: str) -> str | None:
-    out = subprocess.run(["scontrol", "show", "job", jobid], capture_output=True, text=True).stdout
-    m = re.search(r"JobState=(\S+)", out)
-    return m.group(1) if m else None
+def _preflight(work: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mlalab.plan.slurm_preflight", "--profile", str(profile), *args],
+                          cwd=work, env=smk.env_for(work), capture_output=True, text=True, timeout=600)
 
 
-def test_quick_tables_through_slurm_executor(tmp_path):
+def test_preflight_refuses_more_cpus_than_the_node_has(tmp_path):
+    _cluster_or_skip()
+    work = smk.copy_pipeline(tmp_path / "work")
+    cpus = max(int(c) for c in subprocess.run(["sinfo", "-h", "-N", "-o", "%c"], capture_output=True, text=True,
+                                              check=True).stdout.split())
+    profile = _user_profile(work, cores=str(cpus + 2))
+    run = _preflight(work, profile, "--configfile", "config.quick.yaml")
+    assert run.returncode == 1, run.stdout + run.stderr
+    for rule in ("train", "latency", "peak", "part3_resnet18_q1"):
+        assert (f"rule {rule} asks {cpus + 2} CPUs per job (--cpus-per-task={cpus + 2}), but partition "
+                f"{_default_partition()} has at most {cpus} CPUs per node") in run.stderr, run.stderr
+    assert not (work / ".snakemake" / "slurm_logs").exists(), "nothing may be submitted"
+
+
+def test_quick_build_through_slurm_executor(tmp_path):
     _cluster_or_skip()
     mnist = smk.mnist_dir()
     work = smk.copy_pipeline(tmp_path / "work")
-    profile = _test_profile(tmp_path / "profile")
+    profile = _user_profile(work)
     results = "results/quick"
-    targets = [f"{results}/tables/{EXPERIMENT}.csv", f"{results}/tables/{EXPERIMENT}_layers.csv"]
+    if os.environ.get("MLALAB_SLURM_TARGET") == "report":
+        targets = [f"{results}/report/report.html"]
+    else:
+        targets = [f"{results}/tables/{EXPERIMENT}.csv", f"{results}/tables/{EXPERIMENT}_layers.csv"]
+    args = ["--configfile", "config.quick.yaml", "--config", f"mnist_dir={mnist}", f"results={results}"]
+
+    pre = _preflight(work, profile, *targets, *args)
+    assert pre.returncode == 0, pre.stdout + pre.stderr
 
     t0 = time.perf_counter()
     try:
-        run = smk.snakemake(work, *targets, "--profile", str(profile), "--configfile", "config.quick.yaml",
-                            "--config", f"mnist_dir={mnist}", f"results={results}", timeout=HARD_TIMEOUT_S)
+        run = smk.snakemake(work, *targets, "--profile", str(profile), *args, timeout=HARD_TIMEOUT_S)
     finally:
         # Whatever happened, leave no job of this test queued or running.
         left = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout.split()
         if left:
             subprocess.run(["scancel", *left])
-    elapsed = time.perf_counter() - t0
-    print(f"SLURM build of {EXPERIMENT} (quick) took {elapsed:.0f}s")
+    print(f"SLURM build of {targets} (quick) took {time.perf_counter() - t0:.0f}s")
     (tmp_path / "snakemake.log").write_text(run.out)
     run.check()
-
     for t in targets:
         assert (work / t).stat().st_size > 0, t
 
-    # Every job Snakemake ran (but the `all`-style target) went through sbatch and got a SLURM job id.
-    jobs = {int(j["jobid"]): j["rule"] for j in smk.parse_jobs(run.out) if j["rule"] != "all"}
-    submitted = {int(j): (sid, log) for j, sid, log in
-                 re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.*?)\)\.", run.out)}
-    assert jobs, run.out[-3000:]
-    assert set(jobs) == set(submitted), f"jobs not submitted to SLURM: {set(jobs) - set(submitted)}"
-    rules = sorted(set(jobs.values()))
-    assert {"train", "latency", "profile", "experiment_table"} <= set(rules), rules
-
-    # The table job's SLURM log exists, names its SLURM job and shows the job finished there.
-    (table_jid,) = [j for j, r in jobs.items() if r == "experiment_table"]
-    slurm_id, log = submitted[table_jid]
-    text = Path(log).read_text()
-    assert f"tables/{EXPERIMENT}.csv" in text and "Finished job" in text, text[-2000:]
-    assert _scontrol_state(slurm_id) in ("COMPLETED", None)   # None: already purged (MinJobAge)
-    # ...and the train/latency jobs really ran inside SLURM allocations: their logs sit under SLURM job ids.
-    for j, rule in jobs.items():
-        sid, log = submitted[j]
-        assert Path(log).name == f"{sid}.log" and Path(log).exists(), (rule, log)
+    planned = collections.Counter(j.rule for j in slurm.requests(run.out))
+    submitted = SUBMITTED.findall(run.out)
+    assert planned and submitted, run.out[-3000:]
+    assert {"train", "latency", "profile", "experiment_table"} <= set(planned), planned
+    # Small jobs travel together: fewer sbatch jobs than Snakemake jobs.
+    assert len(submitted) < sum(planned.values()), (len(submitted), planned)
+    # Every SLURM log is kept (successful ones too), names the node it ran on, and together they show every
+    # planned job finishing inside a SLURM allocation.
+    finished = collections.Counter()
+    for _, slurm_id, log in submitted:
+        text = Path(log).read_text()
+        assert Path(log).name == f"{slurm_id}.log" and "Host: " in text, log
+        finished.update(re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", text))
+    assert all(finished[rule] >= n for rule, n in planned.items()), (planned, finished)

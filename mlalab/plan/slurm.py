@@ -1,0 +1,194 @@
+"""What a SLURM partition offers against what each rule asks, from the text SLURM's own tools print (torch-free,
+no cluster needed: every function here reads captured output).
+
+A job that asks more than any node of its partition has is never started: SLURM leaves it PENDING
+(PartitionConfig) and Snakemake waits without a word. So the preflight (mlalab.plan.slurm_preflight) refuses such a
+run before anything is submitted, naming the rule, its request and the limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# `scontrol show ... -o` prints one record per line as Key=Value pairs; a value may contain spaces
+# (OS=Linux 6.1 #1 SMP ...), so a value runs up to the next ` Key=`.
+_PAIR = re.compile(r"(\w[\w:/.]*)=(.*?)(?=\s+\w[\w:/.]*=|\s*$)")
+UNLIMITED = ("UNLIMITED", "INFINITE", "NONE", "N/A", "")
+
+
+def records(text: str) -> list[dict[str, str]]:
+    """One dict per non-empty line of `scontrol show partition -o` / `scontrol show node -o` output."""
+    return [dict(_PAIR.findall(line.strip())) for line in text.splitlines() if "=" in line]
+
+
+def minutes(value: str) -> float | None:
+    """SLURM's time format (MaxTime): minutes, [days-]hours:minutes:seconds, days-hours[:minutes]; None when
+    unlimited."""
+    value = value.strip()
+    if value.upper() in UNLIMITED:
+        return None
+    days, rest = value.split("-", 1) if "-" in value else ("0", value)
+    parts = [float(p) for p in rest.split(":")]
+    if "-" in value:                        # days-hours[:minutes[:seconds]]
+        h, m, s = (parts + [0, 0])[:3]
+    elif len(parts) == 1:                   # minutes
+        h, m, s = 0, parts[0], 0
+    elif len(parts) == 2:                   # minutes:seconds
+        h, m, s = 0, parts[0], parts[1]
+    else:
+        h, m, s = parts[:3]
+    return float(days) * 1440 + h * 60 + m + s / 60
+
+
+def megabytes(value: str) -> float | None:
+    """A SLURM memory size (23593, 23593M, 4G, 1T) in MB; None when unlimited."""
+    value = value.strip()
+    if value.upper() in UNLIMITED:
+        return None
+    m = re.fullmatch(r"([\d.]+)\s*([KMGT]?)B?", value, flags=re.I)
+    if not m:
+        raise ValueError(f"not a SLURM memory size: {value!r}")
+    scale = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024 * 1024}[m.group(2).upper()]
+    return float(m.group(1)) * scale
+
+
+def gpus(gres: str) -> int:
+    """GPUs in a node's Gres (gpu:4, gpu:a100:4(S:0-1), several comma-separated); 0 for (null)."""
+    total = 0
+    for item in re.split(r",(?![^()]*\))", gres or ""):
+        fields = re.sub(r"\(.*\)", "", item).split(":")
+        if fields[0] == "gpu":
+            total += int(fields[-1]) if len(fields) > 1 and fields[-1].isdigit() else 1
+    return total
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one job can get in a partition: its largest node (CPUs, memory, GPUs) capped by the partition's
+    own per-node limits, and its time limit. None: no limit."""
+
+    partition: str
+    cpus: int
+    mem_mb: float | None
+    gpus: int
+    runtime_min: float | None
+    default: bool = False
+
+
+def partition_limits(partitions_text: str, nodes_text: str) -> dict[str, Limits]:
+    """Partition name -> Limits, from `scontrol show partition -o` and `scontrol show node -o`."""
+    nodes = {n["NodeName"]: n for n in records(nodes_text) if "NodeName" in n}
+    out = {}
+    for p in records(partitions_text):
+        if "PartitionName" not in p:
+            continue
+        members = [n for n in nodes.values() if p["PartitionName"] in n.get("Partitions", "").split(",")]
+        cpus = max((int(n.get("CPUEfctv") or n.get("CPUTot", 0)) for n in members), default=0)
+        if p.get("MaxCPUsPerNode", "UNLIMITED").upper() not in UNLIMITED:
+            cpus = min(cpus, int(p["MaxCPUsPerNode"]))
+        mems = [megabytes(n["RealMemory"]) for n in members if "RealMemory" in n]
+        mem = max(mems) if mems else None
+        cap = megabytes(p.get("MaxMemPerNode", "UNLIMITED"))
+        if cap is not None:
+            mem = cap if mem is None else min(mem, cap)
+        out[p["PartitionName"]] = Limits(
+            partition=p["PartitionName"], cpus=cpus, mem_mb=mem,
+            gpus=max((gpus(n.get("Gres", "")) for n in members), default=0),
+            runtime_min=minutes(p.get("MaxTime", "UNLIMITED")), default=p.get("Default") == "YES")
+    return out
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one job asks SLURM for, as Snakemake's dry run prints it (threads: / resources:)."""
+
+    rule: str
+    cpus: int
+    mem_mb: float | None
+    gpus: int
+    runtime_min: float | None
+    partition: str | None
+    wildcards: str = ""
+
+
+# A job's block: `rule NAME:` then `    key: value` fields; inside a group job both are indented four more spaces.
+_RULE = re.compile(r"^\s*(?:local)?(?:rule|checkpoint) (\w+):\s*$")
+_FIELD = re.compile(r"^\s+(\w+): (.*)$")
+
+
+def requests(dry_run_text: str) -> list[Request]:
+    """Every job of a `snakemake -n` listing with what it asks: CPUs (resource cpus_per_task if set, else
+    threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu, or gres gpu:N), partition."""
+    jobs, cur = [], None
+
+    def close():
+        if cur is not None and cur["rule"] != "all":
+            res = cur.get("resources", {})
+            gpu = int(res.get("gpu") or res.get("gpus") or 0) or gpus(res.get("gres", ""))
+            jobs.append(Request(
+                rule=cur["rule"], cpus=int(res.get("cpus_per_task") or cur.get("threads") or 1),
+                mem_mb=float(res["mem_mb"]) if "mem_mb" in res else None, gpus=gpu,
+                runtime_min=float(res["runtime"]) if "runtime" in res else None,
+                partition=res.get("slurm_partition"), wildcards=cur.get("wildcards", "")))
+
+    for line in dry_run_text.splitlines():
+        m = _RULE.match(line)
+        if m:
+            close()
+            cur = {"rule": m.group(1)}
+        elif cur is not None and _FIELD.match(line):
+            key, value = _FIELD.match(line).groups()
+            if key == "threads":
+                cur["threads"] = value
+            elif key == "wildcards":
+                cur["wildcards"] = value
+            elif key == "resources":
+                cur["resources"] = dict(kv.split("=", 1) for kv in value.split(", ") if "=" in kv)
+        elif line and not line.startswith(" "):
+            close()
+            cur = None
+    close()
+    return jobs
+
+
+def problems(jobs: list[Request], limits: dict[str, Limits]) -> list[str]:
+    """One line per (rule, kind of request) that no node of the job's partition can meet, with the largest
+    such request of the rule, e.g. `rule latency asks 4 CPUs per job (--cpus-per-task=4), but partition debug
+    has at most 2 CPUs per node`."""
+    default = next((name for name, lim in limits.items() if lim.default), None)
+    worst: dict[tuple[str, str], tuple[float, str]] = {}
+    missing: dict[str | None, set[str]] = {}
+
+    def note(job: Request, what: str, asked: float, text: str):
+        key = (job.rule, what)
+        if key not in worst or asked > worst[key][0]:
+            worst[key] = (asked, text)
+
+    for job in jobs:
+        part = job.partition or default
+        lim = limits.get(part or "")
+        if lim is None:
+            missing.setdefault(part, set()).add(job.rule)
+            continue
+        if job.cpus > lim.cpus:
+            note(job, "cpus", job.cpus, f"rule {job.rule} asks {job.cpus} CPUs per job (--cpus-per-task="
+                                        f"{job.cpus}), but partition {part} has at most {lim.cpus} CPUs per node")
+        if job.mem_mb is not None and lim.mem_mb is not None and job.mem_mb > lim.mem_mb:
+            note(job, "mem", job.mem_mb, f"rule {job.rule} asks {job.mem_mb:.0f} MB of memory (mem_mb), but "
+                                         f"partition {part} has at most {lim.mem_mb:.0f} MB per node")
+        if job.gpus > lim.gpus:
+            note(job, "gpus", job.gpus, f"rule {job.rule} asks {job.gpus} GPU(s), but partition {part} has at "
+                                        f"most {lim.gpus} per node")
+        if job.runtime_min is not None and lim.runtime_min is not None and job.runtime_min > lim.runtime_min:
+            note(job, "time", job.runtime_min, f"rule {job.rule} asks {job.runtime_min:.0f} min (runtime), but "
+                                               f"partition {part} allows at most {lim.runtime_min:.0f} min")
+    gone = [f"partition {part!r} (asked by rule {', '.join(sorted(rules))}) does not exist on this cluster "
+            f"(partitions: {', '.join(sorted(limits)) or 'none'})" for part, rules in missing.items()]
+    return gone + [text for _, text in sorted(worst.values(), key=lambda v: v[1])]
+
+
+def accounting_disabled(sacct_output: str) -> bool:
+    """True when `sacct` answers that accounting is off (no slurmdbd): it then never reports a finished job,
+    so the SLURM plugin must ask `squeue` instead."""
+    return "accounting storage is disabled" in sacct_output.lower()
