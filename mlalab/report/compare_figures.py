@@ -39,7 +39,9 @@ def throughput_vs_batch(sections: list[dict], labels: list[str], path) -> None:
                          if r["cells"][i] is not None and r["cells"][i]["status"] == "ok"
                          and r["cells"][i]["throughput_per_s"])
             if pts:
-                ax.plot(*zip(*pts), marker="o", color=f"C{i}", label=label)
+                # marker and dash differ too, so a folder whose line lies on another's stays visible
+                ax.plot(*zip(*pts), marker="os^Dv"[i % 5], linestyle=("-", "--", ":", "-.")[i % 4], color=f"C{i}",
+                        label=label, markerfacecolor="none" if i else None)
         ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="throughput (inputs/s)",
                title=_series_title(sec, key))
     for ax in list(axes.flat)[len(panels):]:

@@ -73,9 +73,9 @@ def with_ci_columns(t: pd.DataFrame) -> pd.DataFrame:
     `_per_image_s` / `_per_image_lo` / `_per_image_hi` and `_thr_lo` / `_thr_hi` (batch / latency CI bounds)."""
     b = t["batch_size"].astype(float)
     # tables written before the CI columns existed read as "no interval" (not enough calls to tell)
-    lo, hi = (t[c].astype(float) if c in t.columns else b * math.nan
-              for c in ("latency_ci95_low_s", "latency_ci95_high_s"))
-    return t.assign(_per_image_s=t["latency_median_s"].astype(float) / b, _per_image_lo=lo / b,
+    med, lo, hi = (t[c].astype(float) if c in t.columns else b * math.nan
+                   for c in ("latency_median_s", "latency_ci95_low_s", "latency_ci95_high_s"))
+    return t.assign(_per_image_s=med / b, _per_image_lo=lo / b,
                     _per_image_hi=hi / b, _thr_lo=b / hi, _thr_hi=b / lo)
 
 
