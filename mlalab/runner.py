@@ -4,8 +4,10 @@ It gives the body its parameters by keyword (`snakemake.params`, plus `inputs`, 
 and, where the rule passes `device`, the resolved torch device), pins torch's threads to the job's Snakemake
 threads, writes progress lines to the rule's `log:` file, and writes the body's returned record atomically
 to the rule's `record` output (or its only JSON output). A body that fails inside a *record* job (training,
-timing, counting: one point of the lab) leaves a record with status 'failed', the reason and its arguments,
-so the other jobs and the report go on; any other job fails loudly.
+timing, counting: one point of the lab) because of the configuration leaves a record with status 'failed',
+the reason and its arguments, so the other jobs and the report go on; any other job fails loudly. A failure
+of the machine (out of memory, no GPU for `device: cuda`, a CUDA error: `is_machine_failure`) is never
+recorded: the job fails and keeps no output, so the next plain run retries it.
 """
 
 from __future__ import annotations
@@ -43,12 +45,37 @@ class JobLog:
         return failure_reason(exc)
 
 
+class MachineFailure(RuntimeError):
+    """The machine cannot run the job as configured (e.g. `device: cuda` where no GPU is visible)."""
+
+
+# CUDA: torch.OutOfMemoryError "CUDA out of memory"; CPU: RuntimeError "DefaultCPUAllocator: can't allocate
+# memory ... (Cannot allocate memory)" -- both are out of memory.
+_OOM_WORDS = ("out of memory", "can't allocate memory", "cannot allocate memory")
+# torch's CUDA runtime errors ("CUDA error: ...", "CUDA driver", cuBLAS/cuDNN/NCCL status): the device failed.
+_DEVICE_WORDS = ("cuda error", "cuda driver", "cublas_status", "cudnn_status", "nccl error", "no cuda gpus",
+                 "found no nvidia driver", "device-side assert")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, (MemoryError, _torch_oom())) or any(w in _first_line(exc).lower() for w in _OOM_WORDS)
+
+
+def is_machine_failure(exc: BaseException) -> bool:
+    """A failure of the environment, not of the configuration: out of memory, no GPU for `device: cuda`, a CUDA
+    error. Such a failure must not be cached as a result: the job fails (no output kept), so the next plain run
+    retries it. Anything else (e.g. the lab's own ValueError for an impossible batch size) is the config's."""
+    text = str(exc).lower()
+    return isinstance(exc, MachineFailure) or is_out_of_memory(exc) or any(w in text for w in _DEVICE_WORDS)
+
+
 def failure_reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    # CUDA: torch.OutOfMemoryError "CUDA out of memory"; CPU: RuntimeError "DefaultCPUAllocator: can't allocate
-    # memory ... (Cannot allocate memory)" -- both are out of memory, recorded as such.
-    oom_words = ("out of memory", "can't allocate memory", "cannot allocate memory")
-    if isinstance(exc, (MemoryError, _torch_oom())) or any(w in text.lower() for w in oom_words):
+    text = _first_line(exc)
+    if is_out_of_memory(exc):
         return f"out of memory: {type(exc).__name__}: {text}"[:300]
     return f"{type(exc).__name__}: {text}"[:300]
 
@@ -76,7 +103,7 @@ def resolve_device(device: str):
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda was asked for, but torch.cuda.is_available() is False on this machine")
+        raise MachineFailure("device: cuda was asked for, but torch.cuda.is_available() is False on this machine")
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be auto, cpu or cuda, got {device!r}")
     return torch.device(device)
@@ -121,7 +148,11 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
         t0 = time.perf_counter()
         record = body(**kwargs)
         log(f"done in {time.perf_counter() - t0:.1f}s")
-    except Exception as e:  # noqa: BLE001 - a record job's failure is a row of the lab; others re-raise
+    except Exception as e:  # noqa: BLE001 - a record job's failure of the config is a row of the lab
+        if is_machine_failure(e):
+            log.exception(e)
+            log("a failure of the machine, not of the config: nothing is recorded, the next run retries this job")
+            raise
         if not (record_failures and record_path):
             log.exception(e)
             raise

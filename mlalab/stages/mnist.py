@@ -1,7 +1,8 @@
 """The MNIST stage: train one run, profile one architecture (job bodies for mlalab.runner).
 
-A run that fails inside (impossible batch size, out of memory) writes records with status 'failed' and the
-reason instead of crashing, so the other runs and the report go on.
+A run that fails because of its configuration (impossible batch size) writes records with status 'failed' and
+the reason instead of crashing, so the other runs and the report go on; a failure of the machine (out of memory,
+a CUDA error) fails the job instead, so the next run retries it (mlalab.runner.is_machine_failure).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from mlalab.io import atomic_path
 from mlalab.measure import counters
 from mlalab.measure.models import build_model
 from mlalab.measure.timing import environment
+from mlalab.runner import is_machine_failure
 from mlalab.stages import data as mnist
 from mlalab.stages.training import deterministic, evaluate
 from mlalab.stages.training import train as train_loop
@@ -38,6 +40,8 @@ def train(inputs, outputs, spec: dict, data: dict, device: torch.device, threads
             f"training {record['train_time_s']:.2f}s")
         state = {"status": "ok", "spec": spec, "state_dict": model.cpu().state_dict()}
     except Exception as e:  # noqa: BLE001 - recorded as this run's failure; the rest of the lab goes on
+        if is_machine_failure(e):   # not a result: the runner fails the job, the next run retries it
+            raise
         record.update(status="failed", error=log.exception(e))
         state = {"status": "failed", "spec": spec, "error": record["error"]}
     with atomic_path(outputs.model) as tmp:

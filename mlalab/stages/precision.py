@@ -22,6 +22,7 @@ from mlalab.measure import walker
 from mlalab.measure.models import build_bert, token_batch
 from mlalab.measure.precision import Variant, forward, main_output
 from mlalab.measure.walker import nbytes, tensors
+from mlalab.runner import is_machine_failure
 from mlalab.stages.tables import LATENCY_COLUMNS
 
 # ---- size -------------------------------------------------------------------------------------------------
@@ -110,6 +111,8 @@ def quality_rows(entries: list[dict], precisions: list[str], device: torch.devic
                     f"agreement {q['agreement_with_fp32']:.4f}; {kinds}")
                 rows.append({**base, **sizes, **q, **kinds, "status": "ok", "error": None})
             except Exception as ex:  # noqa: BLE001 - recorded as this mode's failure
+                if is_machine_failure(ex):   # not a result: the job fails, the next run retries it
+                    raise
                 log(f"{e['name']} {mode}: failed: {type(ex).__name__}: {ex}")
                 rows.append({**base, "status": "failed", "error": f"{type(ex).__name__}: {ex}"[:300]})
     return rows

@@ -12,7 +12,7 @@ import pytest
 import torch
 from jobfiles import Files
 
-from mlalab.runner import execute
+from mlalab.runner import MachineFailure, execute, is_machine_failure
 from mlalab.stages.data import fetch
 from mlalab.stages.latency import measure_latency
 from mlalab.stages.mnist import load_trained, train
@@ -76,11 +76,29 @@ def test_impossible_batch_size_is_recorded_not_raised(data_dir, tmp_path):
         load_trained(tmp_path / "m.pt")
 
 
-def test_cuda_without_gpu_is_a_recorded_failure(data_dir, tmp_path):
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU")
-    t = latency_run(data_dir, tmp_path, device="cuda")
-    assert t["status"] == "failed" and "cuda" in t["error"]
+def test_cuda_without_gpu_fails_the_job_and_records_nothing(data_dir, tmp_path, monkeypatch):
+    """A failure of the machine is not a result: no record is kept, so the next run retries the job."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)   # a node without a visible GPU
+    with pytest.raises(MachineFailure, match="device: cuda"):
+        latency_run(data_dir, tmp_path, device="cuda")
+    assert not (tmp_path / "t.json").exists()
+    with pytest.raises(MachineFailure):
+        train_run(SPEC, data_dir, tmp_path, device="cuda")
+    assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.pt").exists()
+
+
+@pytest.mark.parametrize("exc, machine", [
+    (ValueError("batch_size 10000 is larger than the 8 training samples"), False),
+    (RuntimeError("mat1 and mat2 shapes cannot be multiplied (4x10 and 9x3)"), False),
+    (MemoryError(), True),
+    (RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 6 TB"), True),
+    (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), True),
+    (RuntimeError("CUDA error: an illegal memory access was encountered"), True),
+    (RuntimeError("CUDA error: CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasSgemm`"), True),
+    (MachineFailure("device: cuda was asked for"), True),
+])
+def test_failures_of_the_machine_are_told_from_failures_of_the_config(exc, machine):
+    assert is_machine_failure(exc) is machine
 
 
 def test_experiment_table_reads_the_latency_record_and_averages_seeds():
@@ -113,22 +131,41 @@ def test_experiment_table_reads_the_latency_record_and_averages_seeds():
     assert b["status"] == "failed" and "out of memory" in b["error"] and b["n_seeds"] == 0
 
 
-def test_out_of_memory_in_a_timing_job_is_recorded_not_raised(tmp_path, monkeypatch):
+def _oom(*a, **k):
+    raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
+
+
+def test_out_of_memory_in_a_timing_job_fails_it_and_records_nothing(tmp_path, monkeypatch):
     from mlalab.stages import latency
 
-    def oom(*a, **k):
-        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total)")
-
-    monkeypatch.setattr(latency.timing, "latency", oom)
+    monkeypatch.setattr(latency.timing, "latency", _oom)
     spec = {"source": "torchvision", "name": "resnet18", "image_size": 32}
     out = tmp_path / "fp32-bs4.json"
-    rec = execute(latency.measure_latency, {"model": "resnet18", "spec": spec, "precision": "fp32", "batch_size": 4,
-                                            "timing_cfg": {"warmup": 0, "repeats": 1}, "data": {}, "device": "cpu"},
-                  outputs=Files(out), record_failures=True)
+    with pytest.raises(torch.OutOfMemoryError):
+        execute(latency.measure_latency, {"model": "resnet18", "spec": spec, "precision": "fp32", "batch_size": 4,
+                                          "timing_cfg": {"warmup": 0, "repeats": 1}, "data": {}, "device": "cpu"},
+                outputs=Files(out), record_failures=True)
+    assert not out.exists()
+
+
+def test_out_of_memory_in_training_fails_the_job_and_records_nothing(data_dir, tmp_path, monkeypatch):
+    from mlalab.stages import mnist
+
+    monkeypatch.setattr(mnist, "train_loop", _oom)
+    with pytest.raises(torch.OutOfMemoryError):
+        train_run(SPEC, data_dir, tmp_path)
+    assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.pt").exists()
+
+
+def test_a_failure_of_the_config_in_a_record_job_is_still_a_record(tmp_path):
+    def body(batch_size):
+        raise ValueError(f"batch_size {batch_size} is larger than the 8 training samples")
+
+    out = tmp_path / "r.json"
+    rec = execute(body, {"batch_size": 10}, outputs=Files(out), record_failures=True)
     saved = json.loads(out.read_text())
-    assert rec["status"] == saved["status"] == "failed"
-    assert saved["error"].startswith("out of memory"), saved["error"]
-    assert saved["model"] == "resnet18" and saved["batch_size"] == 4   # a failed record keeps its identity
+    assert rec["status"] == saved["status"] == "failed" and saved["batch_size"] == 10   # keeps its identity
+    assert saved["error"] == "ValueError: batch_size 10 is larger than the 8 training samples"
 
 
 def test_a_killed_writer_leaves_no_output_only_a_temp_file(tmp_path):
