@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import smk
 
 QUICK = smk.QUICK
@@ -51,3 +52,13 @@ def test_without_the_files_the_data_step_runs_from_mnist_dir(built, tmp_path):
     run = smk.snakemake(work, target, "--cores", "1", *QUICK, "--config",
                         f"mnist_dir={os.path.relpath(mnist, work)}", timeout=600).check()
     assert "sha256 ok" in run.out and sorted(p.name for p in data.iterdir()) == sorted(smk.MNIST_FILES)
+
+
+def test_missing_mnist_fails_under_ci_and_is_skipped_elsewhere(monkeypatch):
+    """Tests that need real MNIST must not pass by skipping in CI (.ci/run sets CI)."""
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="under CI"):
+        smk.missing_mnist()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        smk.missing_mnist()
