@@ -89,7 +89,9 @@ def read_benchmark(path: str | os.PathLike) -> dict | None:
         except (TypeError, ValueError):
             return None
 
-    return {"wall_s": num("s"), "max_rss_mib": num("max_rss")}
+    wall = num("s")
+    end = Path(path).stat().st_mtime   # Snakemake writes the file when the job ends
+    return {"wall_s": wall, "max_rss_mib": num("max_rss"), "end": end, "start": end - (wall or 0.0)}
 
 
 def job_times(benchmark_dir: str | os.PathLike) -> list[dict]:
@@ -109,12 +111,43 @@ def job_times(benchmark_dir: str | os.PathLike) -> list[dict]:
     return out
 
 
+# Jobs of one build follow each other with at most this idle gap; an older benchmark file (a job of an earlier
+# build whose output is still valid, or of a configuration since changed back) is not part of this build.
+BUILD_GAP_S = 300.0
+
+
+def this_build(jobs: list[dict], now: float | None = None) -> list[dict]:
+    """The jobs of the latest build: the run of jobs, going back from now, with no idle gap over BUILD_GAP_S."""
+    ordered = sorted(jobs, key=lambda j: j["end"], reverse=True)
+    out, frontier = [], now if now is not None else max((j["end"] for j in jobs), default=0.0)
+    for j in ordered:
+        if frontier - j["end"] > BUILD_GAP_S:
+            break
+        out.append(j)
+        frontier = min(frontier, j["start"])
+    return sorted(out, key=lambda j: (j["rule"], j["job"]))
+
+
+def build_times(jobs: list[dict], now: float) -> dict:
+    """Wall time of the build up to `now` (the report job), the sum of its jobs' times, and the difference:
+    what parallel jobs saved (negative) or what scheduling and start-up between jobs cost (positive)."""
+    if not jobs:
+        return {}
+    wall = now - min(j["start"] for j in jobs)
+    total = sum(j["wall_s"] or 0 for j in jobs)
+    return {"build_wall_s": wall, "build_jobs_s": total, "build_overhead_s": wall - total,
+            "build_jobs": len(jobs)}
+
+
 def collect(config: dict, benchmark_dir: str | os.PathLike | None = None, device_used: str | None = None,
             threads=None, repo: str | os.PathLike = ".") -> dict:
+    import time
+
     import yaml
 
     commit, dirty = git_commit(repo)
-    jobs = job_times(benchmark_dir) if benchmark_dir else []
+    now = time.time()
+    jobs = this_build(job_times(benchmark_dir), now) if benchmark_dir else []
     return {
         "generated": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "config_sha256": config_fingerprint(config),
@@ -131,4 +164,5 @@ def collect(config: dict, benchmark_dir: str | os.PathLike | None = None, device
         "git_dirty": dirty,
         "jobs": jobs,
         "jobs_total_s": sum(j["wall_s"] or 0 for j in jobs),
+        **build_times(jobs, now),
     }
