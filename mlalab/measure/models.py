@@ -2,9 +2,11 @@
 
 A spec is what mlalab.plan.config.model_specs gives for a model id:
 * {"source": "mnist", "kind": "mlp"|"cnn", "model": {...}}: the lab's MNIST MLPs and CNNs;
-* {"source": "torchvision", "name": "resnet18", "image_size": 224}: a torchvision builder, weights=None;
+* {"source": "torchvision", "name": "resnet18", "image_size": 224}: any torchvision classification builder
+  by name (torchvision.models.get_model), weights=None;
 * {"source": "transformers", "name": "BertConfig", "seq_len": 128, "attn_implementation": "sdpa",
-  "config": {...overrides}}: the config class's model (BertConfig -> BertModel), random weights.
+  "config": {...overrides}}: any config class's bare model (BertConfig -> BertModel, GPT2Config -> GPT2Model)
+  via AutoModel.from_config, random weights.
 """
 
 from __future__ import annotations
@@ -72,21 +74,41 @@ BERT = "bert-base"
 
 
 def build_resnet18(seed: int = 0) -> nn.Module:
-    import torchvision
-
-    torch.manual_seed(seed)
-    return torchvision.models.resnet18(weights=None).eval()
+    return build_torchvision(RESNET18, seed)
 
 
 def build_bert(attn_implementation: str = "sdpa", seed: int = 0) -> nn.Module:
     """BERT-base (`BertConfig()` defaults: 12 layers, d_model 768, 12 heads, FFN 3072) as a bare `BertModel`:
     embeddings + encoder + the default pooler (dense+tanh on [CLS]); no task head."""
-    from transformers import BertConfig, BertModel
+    return build_transformer("BertConfig", {}, attn_implementation, seed)
+
+
+def build_torchvision(name: str, seed: int = 0) -> nn.Module:
+    """Any torchvision classification builder by name, random weights (weights=None: nothing downloaded)."""
+    import torchvision
 
     torch.manual_seed(seed)
-    model = BertModel(BertConfig(attn_implementation=attn_implementation))
+    return torchvision.models.get_model(name, weights=None).eval()
+
+
+def build_transformer(config_class: str, overrides: dict | None = None, attn_implementation: str | None = None,
+                      seed: int = 0) -> nn.Module:
+    """The bare model of a transformers config class (`GPT2Config` -> GPT2Model, via AutoModel.from_config:
+    random weights, never from_pretrained), the config's defaults overridden by `overrides`. No KV cache:
+    the lab times one forward of a whole sequence."""
+    import transformers
+
+    cls = getattr(transformers, config_class, None)
+    if cls is None or not isinstance(cls, type) or not issubclass(cls, transformers.PretrainedConfig):
+        raise ValueError(f"transformers has no config class {config_class!r}")
+    cfg = cls(**(overrides or {}))
+    if hasattr(cfg, "use_cache"):
+        cfg.use_cache = False
+    kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    torch.manual_seed(seed)
+    model = transformers.AutoModel.from_config(cfg, **kwargs)
     got = model.config._attn_implementation
-    if got != attn_implementation:
+    if attn_implementation and got != attn_implementation:
         raise RuntimeError(f"asked for attn_implementation={attn_implementation!r}, transformers gave {got!r}")
     return model.eval()
 
@@ -128,10 +150,10 @@ def build(spec: dict, seed: int = 0) -> nn.Module:
     if source == "mnist":
         torch.manual_seed(seed)
         return build_model(spec["kind"], spec["model"]).eval()
-    if source == "torchvision" and spec["name"] == "resnet18":
-        return build_resnet18(seed)
-    if source == "transformers" and spec["name"] == "BertConfig":
-        return build_bert(spec.get("attn_implementation", "sdpa"), seed)
+    if source == "torchvision":
+        return build_torchvision(spec["name"], seed)
+    if source == "transformers":
+        return build_transformer(spec["name"], spec.get("config"), spec.get("attn_implementation"), seed)
     raise ValueError(f"no builder for model spec {spec!r}")
 
 

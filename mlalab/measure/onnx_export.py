@@ -1,4 +1,4 @@
-"""ONNX export of the MNIST models and of ResNet18 / BERT-base, for browsing in Netron.
+"""ONNX export of the MNIST models and of the Part 3 models, for browsing in Netron and for ONNX Runtime.
 
 The TorchScript exporter (`dynamo=False`) writes one self-contained .onnx file quickly; the torch.export
 exporter (`dynamo=True`, needs onnxscript) is the fallback. Every file is checked with onnx.checker.
@@ -26,14 +26,16 @@ def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], ou
     with atomic_path(path) as tmp:
         for exporter in ("torchscript", "dynamo"):
             try:
-                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                # the TorchScript exporter prints its whole graph on failure: kept out of the job log
+                with (warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()),
+                      contextlib.redirect_stderr(io.StringIO())):
                     warnings.simplefilter("ignore")
                     if exporter == "torchscript":
                         torch.onnx.export(model, args, str(tmp), dynamo=False, input_names=input_names,
                                           output_names=output_names, dynamic_axes=axes, opset_version=opset)
                     else:
                         torch.onnx.export(model, args, str(tmp), dynamo=True, input_names=input_names,
-                                          output_names=output_names, external_data=False)
+                                          output_names=output_names, dynamic_axes=axes, external_data=False)
                 break
             except Exception as exc:  # noqa: BLE001 - try the other exporter, report both if both fail
                 errors.append(f"{exporter}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
@@ -57,11 +59,26 @@ def export_spec(spec: dict, path, model: torch.nn.Module | None = None) -> dict:
         spec = {**spec, "attn_implementation": "eager"}
         model = None   # the timed model may use fused attention: export an eager one
     model = model if model is not None else models.build(spec)
-    x = models.example_batch(spec, model, 1)
+    # batch 2: torch.export specializes a dimension of size 1, so the batch would not stay dynamic
+    x = models.example_batch(spec, model, 2)
     if spec["source"] == "transformers":
         model.config.return_dict = False
-        return export(model, (x,), path, ["input_ids"], ["last_hidden_state", "pooler_output"])
+        names = ["last_hidden_state"] + (["pooler_output"] if getattr(model, "pooler", None) is not None else [])
+        return export(_FirstOutputs(model, len(names)), (x,), path, ["input_ids"], names)
     return export(model, (x,), path, ["image"], ["logits"])
+
+
+class _FirstOutputs(torch.nn.Module):
+    """A transformers model's first `n` outputs: the hidden states (and BERT's pooler output), not the caches
+    or attentions some models return beside them, which the exporter cannot name."""
+
+    def __init__(self, model: torch.nn.Module, n: int):
+        super().__init__()
+        self.model, self.n = model, n
+
+    def forward(self, input_ids):
+        out = self.model(input_ids)
+        return out[0] if self.n == 1 else tuple(out[: self.n])
 
 
 def describe(info: dict, path) -> str:

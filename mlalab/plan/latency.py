@@ -8,6 +8,50 @@ from mlalab.plan.config import Lab
 from mlalab.plan.precision import trained_runs
 
 PRECISIONS = ("fp32", "bf16", "int8")
+# Part 3's runtimes (config `part3.runtimes`) -> (how the model is executed, precision). eager fp32 is the lab's
+# reference: its record keeps the plain `{precision}-bs{batch}` name, the others are `{runtime}-{precision}`.
+RUNTIMES = {"eager": ("eager", "fp32"), "bf16": ("eager", "bf16"), "compile": ("compile", "fp32"),
+            "onnxruntime": ("onnxruntime", "fp32")}
+ENGINES = ("eager", "compile", "onnxruntime")
+
+
+def variant(engine: str, precision: str) -> str:
+    """The file-name part of a latency record: `fp32` for eager fp32, `onnxruntime-fp32` for others."""
+    return precision if engine == "eager" else f"{engine}-{precision}"
+
+
+def split_variant(name: str) -> tuple[str, str]:
+    """`onnxruntime-fp32` -> ("onnxruntime", "fp32"); `bf16` -> ("eager", "bf16")."""
+    engine, _, precision = name.rpartition("-")
+    return engine or "eager", precision
+
+
+VARIANT_PATTERN = "(?:(?:" + "|".join(e for e in ENGINES if e != "eager") + ")-)?(?:" + "|".join(PRECISIONS) + ")"
+
+
+def part3_runtimes(config: dict) -> list[str]:
+    """The runtimes of `part3.runtimes` (default: eager only; `part3.bf16: true` adds bf16)."""
+    p3 = config.get("part3") or {}
+    out = list(p3.get("runtimes") or ["eager"])
+    if p3.get("bf16") and "bf16" not in out:
+        out.append("bf16")
+    return out
+
+
+def extra_models(config: dict) -> dict[str, dict]:
+    """`part3.models`: model id -> its entry (source, name, image_size | seq_len [+ config], batch_sizes)."""
+    return dict((config.get("part3") or {}).get("models") or {})
+
+
+def _extra_spec(entry: dict) -> dict:
+    if entry["source"] == "torchvision":
+        return {"source": "torchvision", "name": entry["name"], "image_size": int(entry["image_size"])}
+    spec = {"source": "transformers", "name": entry["name"], "seq_len": int(entry["seq_len"])}
+    if entry.get("config"):
+        spec["config"] = dict(entry["config"])
+    if entry.get("attn_implementation"):
+        spec["attn_implementation"] = entry["attn_implementation"]
+    return spec
 
 
 def part3_specs(config: dict) -> dict[str, dict]:
@@ -29,7 +73,26 @@ def part3_specs(config: dict) -> dict[str, dict]:
     if bert or prec_bert.get("enabled"):
         specs["bert-base"] = {"source": "transformers", "name": "BertConfig", "seq_len": int(seq or 128),
                               "attn_implementation": bert.get("attn_implementation", "sdpa")}
+    for mid, entry in extra_models(config).items():
+        if mid in specs:
+            raise ValueError(f"part3.models.{mid}: the id {mid!r} is the lab's own model; pick another id")
+        specs[mid] = _extra_spec(entry)
     return specs
+
+
+def part3_batches(config: dict) -> dict[str, list[int]]:
+    """Model id -> the batch sizes its Part 3 section shows (the lab's two and `part3.models`)."""
+    p3 = config.get("part3") or {}
+    out = {model: [int(b) for b in p3[section]["batch_sizes"]]
+           for section, model in (("resnet18", "resnet18"), ("bert", "bert-base")) if p3.get(section)}
+    out.update({mid: [int(b) for b in e["batch_sizes"]] for mid, e in extra_models(config).items()})
+    return out
+
+
+def runtime_points(config: dict) -> list[tuple[str, str, int]]:
+    """(model, variant, batch size) of the Part 3 runtime table: every Part 3 model x runtime x batch."""
+    return [(m, variant(*RUNTIMES[rt]), b) for m, bs in part3_batches(config).items()
+            for rt in part3_runtimes(config) for b in bs]
 
 
 def model_specs(config: dict, lab: Lab) -> dict[str, dict]:
@@ -72,16 +135,17 @@ def part3_points(config: dict) -> list[tuple[str, str, int]]:
             out += [(model, p, int(bs)) for p in part3_precisions(config) for bs in p3[section]["batch_sizes"]]
     if p3.get("resnet18"):
         out.append(("resnet18", "fp32", int(p3["resnet18"]["q1_images"])))
-    return out
+    return out + runtime_points(config)
 
 
 def points(config: dict, lab: Lab) -> list[tuple[str, str, int]]:
-    """(model, precision, batch size) of every latency any section shows, each once, in a stable order."""
+    """(model, precision or variant, batch size) of every latency any section shows, each once, in a stable order."""
     mnist = [(r.model, "fp32", int(r.batch_size)) for r in lab.rows]
     return list(dict.fromkeys(mnist + precision_points(config, lab) + part3_points(config)))
 
 
 def path(results: str, model: str, precision: str, batch_size: int) -> str:
+    """`precision`: a precision (eager) or a variant (`onnxruntime-fp32`, see variant())."""
     return f"{results}/latency/{model}/{precision}-bs{batch_size}.json"
 
 

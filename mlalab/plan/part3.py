@@ -14,7 +14,27 @@ TABLES = [
     "part3_resnet18_layers",
     "part3_bert_gemms",
     "part3_bert_config",
+    "part3_runtimes",
 ]
+# Tables of the models added under `part3.models` (one generic profile job per model feeds them).
+MODEL_TABLES = ["part3_models_counts", "part3_models_memory", "part3_models_gemms"]
+
+
+def tables(config: dict) -> list[str]:
+    """The Part 3 tables this config builds."""
+    if not config.get("part3"):
+        return []
+    return TABLES + (MODEL_TABLES if latency.extra_models(config) else [])
+
+
+def profile_path(config: dict, model: str) -> str:
+    """The one record of a `part3.models` model: counts, memory per batch, GEMMs of its first block."""
+    return f"{config['results'].rstrip('/')}/part3/models/{model}/profile.json"
+
+
+def runtime_files(config: dict) -> list[str]:
+    """The latency records of the runtime table, in (model, runtime, batch) order."""
+    return latency.paths(config, latency.runtime_points(config))
 
 
 def latency_files(config: dict, model: str, section: str) -> list[str]:
@@ -31,7 +51,12 @@ def table_inputs(config: dict, table: str) -> dict:
     p3 = config["part3"]
     memory = [f"{base}/resnet18/memory/bs{b}.json" for b in p3["resnet18"]["batch_sizes"]]
     counts = {"resnet": f"{base}/resnet18/counts.json", "bert": f"{base}/bert/counts.json"}
+    profiles = [profile_path(config, m) for m in latency.extra_models(config)]
     return {
+        "part3_runtimes": {"records": runtime_files(config)},
+        "part3_models_counts": {"records": profiles},
+        "part3_models_memory": {"records": profiles},
+        "part3_models_gemms": {"records": profiles},
         "part3_resnet18_latency": {"records": latency_files(config, "resnet18", "resnet18")},
         "part3_bert_latency": {"records": latency_files(config, "bert-base", "bert")},
         "part3_resnet18_q1": {"record": f"{base}/resnet18/q1.json",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mlalab.plan import part3
 from mlalab.plan.config import Lab
-from mlalab.plan.latency import model_specs
+from mlalab.plan.latency import model_specs, part3_batches
 
 
 def results(config: dict) -> str:
@@ -21,7 +21,7 @@ def layer_tables(config: dict) -> dict[str, str]:
 
 
 def part3_tables(config: dict) -> dict[str, str]:
-    names = part3.TABLES if config.get("part3") else []
+    names = part3.tables(config)
     return {name: f"{results(config)}/tables/{name}.csv" for name in names}
 
 
@@ -62,10 +62,18 @@ def roofline_figures(config: dict) -> dict[str, str]:
     return {"svg": f"{fig}/roofline.svg", "png": f"{fig}/roofline.png"} if config.get("peak") else {}
 
 
+def part3_figures(config: dict) -> dict[str, str]:
+    """One figure per Part 3 model: latency and throughput per batch across its runtimes (rule part3_figure)."""
+    if not config.get("part3"):
+        return {}
+    fig = f"{results(config)}/report/figures"
+    return {f"part3_runtimes_{m}": f"{fig}/part3_runtimes_{m}.svg" for m in part3_batches(config)}
+
+
 def figures(config: dict) -> dict[str, str]:
     """Every figure the report shows, by name."""
     roof = roofline_figures(config)
-    return {**plots(config), **({"roofline": roof["svg"]} if roof else {})}
+    return {**plots(config), **part3_figures(config), **({"roofline": roof["svg"]} if roof else {})}
 
 
 def diagrams(config: dict, lab: Lab) -> dict[str, str]:

@@ -258,3 +258,13 @@ def draw_plots(inputs, tables: dict, layer_tables: dict, batch_experiments: list
         precision = list(inputs.precision)
         precision_figure(read_table(precision[0]) if precision else None, plots["precision_summary"])
     log(f"wrote {len(plots)} figures")
+
+
+def part3_runtime_figure(inputs, outputs, model: str, log) -> None:
+    """The part3_figure rule: one Part 3 model's latency and throughput per batch, one line per runtime
+    (part3_runtimes.csv; failed runtimes are left out, their reasons are in the table)."""
+    frame = read_table(inputs.table)
+    rows = frame[frame["model"].astype(str) == model] if _usable(frame, "model", "runtime_label") else None
+    series = {} if rows is None else {str(k): g for k, g in rows.groupby("runtime_label", sort=False)}
+    latency_throughput_vs_batch(series, outputs[0])
+    log(f"{model}: {len(series)} runtimes drawn")

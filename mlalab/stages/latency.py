@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from mlalab.measure import models, timing
+from mlalab.measure import models, runtimes, timing
 from mlalab.measure import precision as modes
 
 ID_KEYS = ("image_size", "seq_len", "attn_implementation")
@@ -26,13 +26,44 @@ def _mnist_batch(test_images: torch.Tensor, batch_size: int) -> torch.Tensor:
     return x
 
 
+def _throughput(stats: dict, batch: int) -> dict:
+    # as timing.latency derives it, for runtimes timed through a callable
+    return {**stats, "batch_size": batch, "throughput_per_s": batch / stats["latency_median_s"],
+            "throughput_p10_per_s": batch / stats["latency_p90_s"],
+            "throughput_p90_per_s": batch / stats["latency_p10_s"]}
+
+
+def _other_runtime(inputs, net, x, runtime: str, precision: str, timing_cfg: dict, device, log) -> dict:
+    """compile / onnxruntime: timed through mlalab.measure.runtimes, agreement with eager fp32 recorded."""
+    ref = runtimes.reference(net, x)
+    runner = runtimes.prepare(runtime, net, x, precision, device,
+                              onnx_path=inputs.onnx[0] if runtime == "onnxruntime" else None)
+    log(f"{runner.detail} on {runner.device}: timing {timing_cfg}")
+    agree = runtimes.agreement(ref, runner.call())   # the first call also compiles / builds the session
+    stats = _throughput(timing.measure_with(runner.call, runner.device, timing_cfg), x.shape[0])
+    return {**stats, **agree, "runtime_detail": runner.detail, "_device": runner.device}
+
+
 def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: int, timing_cfg: dict,
-                    data: dict, device: torch.device, log) -> dict:
-    """The latency record of `model` (docs/columns.md, 'The latency record')."""
-    record = {"model": model, "batch_size": batch_size, "precision": precision, "runtime": "eager",
+                    data: dict, device: torch.device, log, runtime: str = "eager") -> dict:
+    """The latency record of `model` (docs/columns.md, 'The latency record'); `runtime`: eager, compile or
+    onnxruntime (Part 3 models only)."""
+    record = {"model": model, "batch_size": batch_size, "precision": precision, "runtime": runtime,
               **{k: spec[k] for k in ID_KEYS if k in spec}}
     net = models.build(spec)
-    test = None
+    if runtime != "eager":
+        if spec["source"] == "mnist":
+            raise ValueError(f"runtime {runtime!r} is for the Part 3 models, not the MNIST ones")
+        x = models.example_batch(spec, net, batch_size)
+        stats = _other_runtime(inputs, net, x, runtime, precision, timing_cfg, device, log)
+        record.update({k: v for k, v in stats.items() if k != "_device"})
+        if "seq_len" in spec:
+            record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
+        log(f"median {stats['latency_median_s'] * 1e3:.3f} ms over {stats['latency_repeats']} calls, "
+            f"max abs error vs eager fp32 {stats['output_max_abs_error']:.3g}")
+        record.update(timing.environment(stats["_device"]))
+        return record
+    test = ref = None
     if spec["source"] == "mnist":
         from mlalab.stages import data as mnist
 
@@ -41,7 +72,10 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
         x = _mnist_batch(test, batch_size)
     else:
         x = models.example_batch(spec, net, batch_size)
+        ref = runtimes.reference(net, x)   # Part 3 rows say how far each precision is from eager fp32
     variant = modes.prepare(net, precision, device)
+    if ref is not None:
+        record.update(runtimes.agreement(ref, modes.main_output(modes.forward(variant, x))))
     log(f"{model} {precision} batch {batch_size} on {variant.device}: timing {timing_cfg}")
     stats = timing.latency(variant.model, x.to(variant.device), variant.device, timing_cfg,
                            variant.autocast_dtype)

@@ -86,3 +86,50 @@ def bert_gemms(batch_size: int, seq_len: int, block: int = 0) -> dict:
     return {"model": nets.BERT, "batch_size": batch_size, "seq_len": seq_len, "block": block,
             "input_shape": list(ids.shape), "gemms": rows,
             "config": nets.bert_config_record(model)}
+
+
+# ---- any model of `part3.models`: the same questions as the lab's two, by one generic job ------------------
+def first_block(model: torch.nn.Module) -> tuple[str | None, torch.nn.Module | None]:
+    """The first repeated block: element 0 of the first nn.ModuleList (transformers' encoder.layer, h, layers);
+    none for a network without one (torchvision CNNs: their convolutions are not GEMMs at the aten level)."""
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.ModuleList) and len(m):
+            return f"{name}.0", m[0]
+    return None, None
+
+
+def _attempt(fn) -> dict:
+    # one counter that cannot handle a model leaves its reason, not a failed job: the others still answer
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+
+
+def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
+    """Params, MACs of one input by three counters (aten flop_counter, thop, analytic conv+linear), weights vs
+    activations at each batch size, and the GEMM inventory of the first block. Transformers are built with
+    eager attention, so the attention products are GEMMs every counter can see."""
+    if spec["source"] == "transformers":
+        spec = {**spec, "attn_implementation": "eager"}
+    net = nets.build(spec)
+    x = nets.example_batch(spec, net, 1)
+    counts = {"aten": _attempt(lambda: counters.aten_macs(net, (x,))),
+              "thop": _attempt(lambda: counters.thop_macs(net, (x,))),
+              "analytic": _attempt(lambda: counters.analytic_macs(net, (x,)))}
+    counts["analytic"].pop("by_layer", None)
+    log(f"{model}: MACs " + ", ".join(f"{k} {v.get('macs', v.get('error'))}" for k, v in counts.items()))
+    mem = []
+    for b in batch_sizes:
+        rec = _attempt(lambda b=b: memory.memory_record(net, nets.example_batch(spec, net, b)))
+        rec.pop("layers", None)
+        mem.append({"batch_size": b, **rec})
+    name, block = first_block(net)
+    gemm_rows = []
+    if block is not None:
+        traced, _ = gemms.trace_gemms(net, (x,), root=block)
+        gemm_rows = [{**g.as_dict(), "module": f"{name}.{g.module}".rstrip(".")} for g in traced]
+    log(f"{model}: first block {name}: {len(gemm_rows)} GEMMs")
+    return {"model": model, "source": spec["source"], "name": spec["name"], "input_shape": list(x.shape),
+            "params": counters.params(net)["total"], "counters": counts, "memory": mem, "block": name,
+            "gemms": gemm_rows}

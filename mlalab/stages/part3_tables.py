@@ -9,6 +9,7 @@ import pandas as pd
 
 from mlalab.io import shape_text as _shape
 from mlalab.measure.memory import crossover_batch
+from mlalab.stages import part3_models
 from mlalab.stages.tables import LATENCY_COLUMNS
 
 
@@ -252,6 +253,10 @@ BUILDERS = {
     "part3_resnet18_layers": lambda i: layers(_read(i["records"])),
     "part3_bert_gemms": lambda i: gemms(_read(i["record"])[0]),
     "part3_bert_config": lambda i: bert_config(_read(i["record"])[0]),
+    "part3_runtimes": lambda i: part3_models.runtimes(_read(i["records"])),
+    "part3_models_counts": lambda i: part3_models.model_counts(_read(i["records"])),
+    "part3_models_memory": lambda i: part3_models.model_memory(_read(i["records"])),
+    "part3_models_gemms": lambda i: part3_models.model_gemms(_read(i["records"])),
 }
 
 

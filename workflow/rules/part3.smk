@@ -111,7 +111,7 @@ rule part3_table:
     output:
         f"{R}/tables/{{table}}.csv",
     wildcard_constraints:
-        table="|".join(part3_plan.TABLES),
+        table="|".join(part3_plan.TABLES + part3_plan.MODEL_TABLES),
     params:
         table=lambda wc: wc.table,
     conda:
@@ -122,3 +122,47 @@ rule part3_table:
         f"{BENCH}/part3/tables/{{table}}.tsv"
     script:
         "../../scripts/part3_table.py"
+
+
+rule part3_model:
+    """A `part3.models` model: params, MACs by three counters, weights vs activations at each of its batch
+    sizes, and the GEMMs of its first block (one job, the model built once)."""
+    input:
+        code=code("part3_model_profile"),
+    output:
+        f"{R}/part3/models/{{model}}/profile.json",
+    wildcard_constraints:
+        model=_alternatives(latency_plan.extra_models(config)),
+    params:
+        model=lambda wc: wc.model,
+        spec=lambda wc: SPECS[wc.model],
+        batch_sizes=lambda wc: latency_plan.part3_batches(config)[wc.model],
+    resources:
+        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/part3/models/{{model}}.log",
+    benchmark:
+        f"{BENCH}/part3/models/{{model}}.tsv"
+    script:
+        "../../scripts/part3_model_profile.py"
+
+
+rule part3_figure:
+    """One Part 3 model's latency and throughput per batch across its runtimes."""
+    input:
+        table=f"{R}/tables/part3_runtimes.csv",
+        code=code("part3_runtime_figure"),
+    output:
+        f"{R}/report/figures/part3_runtimes_{{model}}.svg",
+    params:
+        model=lambda wc: wc.model,
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/part3/figures/{{model}}.log",
+    benchmark:
+        f"{BENCH}/part3/figures/{{model}}.tsv"
+    script:
+        "../../scripts/part3_runtime_figure.py"

@@ -1,0 +1,99 @@
+"""Part 3's runtimes: one model run by PyTorch eager (fp32 or bf16 autocast), `torch.compile`, or its exported
+ONNX file in ONNX Runtime; each as a callable the timing harness times, and the output's agreement with eager
+fp32 (the reference every runtime must reproduce, so an export is proven, not only drawn).
+
+ONNX Runtime uses its CUDA provider on a GPU when the installed onnxruntime has one, else the CPU provider,
+with as many intra-op threads as torch was given (the job's cores). Its inputs are numpy arrays on the host:
+on a GPU the copy in and out is part of each timed call, as it is for anyone serving the model that way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from mlalab.measure import precision as modes
+
+ENGINES = ("eager", "compile", "onnxruntime")
+
+
+@dataclass
+class Runner:
+    """One forward of the prepared model on the prepared batch: `call()` returns the main output tensor."""
+    call: Callable[[], torch.Tensor]
+    device: torch.device
+    detail: str
+
+
+def _eager(net, x, precision: str, device: torch.device, compiled: bool) -> Runner:
+    v = modes.prepare(net, precision, device)
+    model = torch.compile(v.model) if compiled else v.model
+    xd = x.to(v.device)
+
+    def call():
+        with torch.inference_mode():
+            if v.autocast_dtype is not None:
+                with torch.autocast(v.device.type, dtype=v.autocast_dtype):
+                    return modes.main_output(model(xd))
+            return modes.main_output(model(xd))
+
+    return Runner(call, v.device, "torch.compile (inductor)" if compiled else "eager")
+
+
+def providers(device: torch.device) -> list[str]:
+    import onnxruntime as ort
+
+    have = ort.get_available_providers()
+    if device.type == "cuda" and "CUDAExecutionProvider" in have:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def _onnxruntime(onnx_path, x, precision: str, device: torch.device) -> Runner:
+    import onnxruntime as ort
+
+    if precision != "fp32":
+        raise ValueError(f"the ONNX file is fp32; onnxruntime runs no {precision} variant here")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = torch.get_num_threads()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(str(onnx_path), opts, providers=providers(device))
+    feed = {sess.get_inputs()[0].name: x.cpu().numpy()}
+    first = sess.get_outputs()[0].name
+
+    def call():
+        return torch.from_numpy(sess.run([first], feed)[0])
+
+    used = sess.get_providers()[0]
+    return Runner(call, torch.device("cuda") if used == "CUDAExecutionProvider" else torch.device("cpu"),
+                  f"onnxruntime {ort.__version__} {used}")
+
+
+def prepare(engine: str, net: torch.nn.Module, x: torch.Tensor, precision: str, device: torch.device,
+            onnx_path=None) -> Runner:
+    """`net`: the eager model (fp32, seed 0) the ONNX file was exported from."""
+    if engine in ("eager", "compile"):
+        return _eager(net, x, precision, device, engine == "compile")
+    if engine == "onnxruntime":
+        if onnx_path is None:
+            raise ValueError("onnxruntime needs the model's ONNX file")
+        return _onnxruntime(onnx_path, x, precision, device)
+    raise ValueError(f"unknown runtime {engine!r}; known: {ENGINES}")
+
+
+def reference(net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Eager fp32 output on the CPU: the one every runtime is compared with."""
+    with torch.inference_mode():
+        return modes.main_output(net.eval().cpu()(x.cpu())).float()
+
+
+def agreement(ref: torch.Tensor, out: torch.Tensor) -> dict:
+    """max |out - ref| and that over max |ref| (a relative error that does not blow up where ref is ~0)."""
+    out = out.detach().float().cpu()
+    if out.shape != ref.shape:
+        raise RuntimeError(f"output shape {tuple(out.shape)} differs from eager fp32's {tuple(ref.shape)}")
+    diff = (out - ref).abs().max().item()
+    scale = ref.abs().max().item()
+    return {"output_max_abs_error": diff, "output_max_rel_error": diff / scale if scale else float("nan")}

@@ -1,0 +1,104 @@
+"""Part 3 across models and runtimes: the runtime table of every Part 3 model, and the tables of the models
+added under `part3.models` (one profile record each, mlalab.stages.part3.model_profile). Raw numbers, units in
+column names (docs/columns.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mlalab.io import shape_text as _shape
+from mlalab.measure.memory import crossover_batch
+from mlalab.stages.tables import LATENCY_COLUMNS
+
+AGREEMENT = ["output_max_abs_error", "output_max_rel_error"]
+
+
+def runtime_label(runtime: str, precision: str) -> str:
+    """The name `part3.runtimes` gives a (runtime, precision) pair: eager, bf16, compile, onnxruntime."""
+    if runtime == "eager":
+        return "eager" if precision == "fp32" else precision
+    return runtime if precision == "fp32" else f"{runtime}-{precision}"
+
+
+def runtimes(records: list[dict]) -> pd.DataFrame:
+    """part3_runtimes, one row per (model, runtime, batch size): model, runtime_label, batch_size, image_size
+    or seq_len, the latency record's columns, tokens_per_s (transformers), output_max_abs_error,
+    output_max_rel_error (against eager fp32), runtime_detail, status, error (a failed runtime keeps its
+    identifying columns and its reason)."""
+    rows = []
+    for r in records:
+        row = {"model": r.get("model"), "runtime_label": runtime_label(r.get("runtime", "eager"),
+                                                                      r.get("precision", "fp32")),
+               "batch_size": r.get("batch_size")}
+        row.update({k: r.get(k) for k in ("image_size", "seq_len")})
+        row.update({k: r.get(k) for k in LATENCY_COLUMNS if k != "test_set_time_s"})
+        row.update({k: r.get(k) for k in ("tokens_per_s", *AGREEMENT, "runtime_detail")})
+        row.update({"status": r.get("status", "ok"), "error": r.get("error")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ok(records: list[dict]) -> list[dict]:
+    bad = [r for r in records if r.get("status", "ok") != "ok"]
+    if bad:
+        raise RuntimeError(f"profile of {bad[0].get('model')} failed: {bad[0].get('error')}")
+    return records
+
+
+COUNTERS = {"aten": "flop_counter", "thop": "thop", "analytic": "analytic"}
+
+
+def model_counts(records: list[dict]) -> pd.DataFrame:
+    """part3_models_counts, one row per (model, counter): model, counter (flop_counter: aten ops with eager
+    attention, the reference; thop; analytic: Conv2d + nn.Linear modules only), params (exact, from the model),
+    macs (one input), input_shape, macs_diff, macs_rel_diff (against flop_counter), error (a counter that cannot
+    count this model)."""
+    rows = []
+    for r in _ok(records):
+        ref = r["counters"]["aten"].get("macs")
+        for key, counter in COUNTERS.items():
+            c = r["counters"].get(key, {})
+            macs = c.get("macs")
+            rows.append({"model": r["model"], "counter": counter, "params": r["params"], "macs": macs,
+                         "input_shape": _shape(r["input_shape"]),
+                         "macs_diff": None if macs is None or ref is None else macs - ref,
+                         "macs_rel_diff": None if macs is None or not ref else (macs - ref) / ref,
+                         "error": c.get("error")})
+    return pd.DataFrame(rows)
+
+
+def model_memory(records: list[dict]) -> pd.DataFrame:
+    """part3_models_memory, one row per (model, batch size): model, batch_size, params, weight_bytes,
+    activation_bytes_analytic, saved_activation_bytes, activations_over_weights_analytic, dominant_analytic,
+    crossover_batch_analytic (as in part3_resnet18_memory), error."""
+    rows = []
+    for r in _ok(records):
+        for m in r["memory"]:
+            row = {"model": r["model"], "batch_size": m["batch_size"], "params": r["params"],
+                   **{k: m.get(k) for k in ("weight_bytes", "activation_bytes_analytic", "saved_activation_bytes")},
+                   "error": m.get("error")}
+            w, a = m.get("weight_bytes"), m.get("activation_bytes_analytic")
+            if w and a is not None:
+                row.update(activations_over_weights_analytic=a / w,
+                           dominant_analytic="activations" if a > w else "weights",
+                           crossover_batch_analytic=crossover_batch(w, a, m["batch_size"]))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def model_gemms(records: list[dict]) -> pd.DataFrame:
+    """part3_models_gemms, one row per aten matrix product traced inside the first block of each model that has
+    one, in execution order: model, block, module, op, input_shape, second_operand_shape, weight_shape,
+    output_shape, groups, M, N, K, macs, order (columns as part3_bert_gemms). Header only when no model has
+    a block."""
+    rows = []
+    for r in _ok(records):
+        for i, g in enumerate(r["gemms"]):
+            rows.append({"model": r["model"], "block": r["block"], "module": g["module"], "op": g["op"],
+                         "input_shape": _shape(g["a_shape"]), "second_operand_shape": _shape(g["b_shape"]),
+                         "weight_shape": _shape(g["weight_shape"]), "output_shape": _shape(g["out_shape"]),
+                         "groups": g["groups"], "M": g["M"], "N": g["N"], "K": g["K"], "macs": g["macs"],
+                         "order": i})
+    cols = ["model", "block", "module", "op", "input_shape", "second_operand_shape", "weight_shape",
+            "output_shape", "groups", "M", "N", "K", "macs", "order"]
+    return pd.DataFrame(rows, columns=cols)
