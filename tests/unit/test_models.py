@@ -67,3 +67,50 @@ def test_bad_architectures_name_the_problem():
         build_model("cnn", {"channels": [8, 8, 8, 8, 8], "kernel": 3})
     with pytest.raises(ValueError, match="unknown model kind 'rnn'"):
         build_model("rnn", {})
+
+
+# ---- Part 3 models from config (issue 12) ------------------------------------------------------------------
+def test_an_added_torchvision_model_counts_match_torchvision_documentation():
+    """mobilenet_v3_small through the generic profile job: its exact parameter count is the one torchvision
+    documents for the architecture (the weights' metadata, read offline), and the aten counter's MACs equal
+    the conv + linear formula (a CNN's only matrix ops)."""
+    import torchvision
+
+    from mlalab.stages.part3 import model_profile
+
+    documented = torchvision.models.MobileNet_V3_Small_Weights.IMAGENET1K_V1.meta["num_params"]
+    assert documented == 2_542_856
+    spec = {"source": "torchvision", "name": "mobilenet_v3_small", "image_size": 64}
+    rec = model_profile("mobilenet_v3_small", spec, [1, 4], log=lambda _: None)
+    assert rec["params"] == documented
+    assert rec["counters"]["aten"]["macs"] == rec["counters"]["analytic"]["macs"] > 0
+    assert [m["batch_size"] for m in rec["memory"]] == [1, 4]
+    assert rec["memory"][1]["activation_bytes_analytic"] == 4 * rec["memory"][0]["activation_bytes_analytic"]
+    assert rec["block"] is None and rec["gemms"] == []
+
+
+def test_a_transformers_config_with_overrides_builds_its_bare_model_and_first_block_gemms():
+    """GPT2Config with {n_layer: 2}: GPT2Model with 2 blocks, random weights; the first block (h.0) runs the
+    4 weight GEMMs (c_attn, attn c_proj, c_fc, mlp c_proj) and the 2 per-head attention products, and the
+    aten MACs of one sequence are exactly 2 blocks of them (the embeddings are lookups, not GEMMs)."""
+    from mlalab.measure import models
+    from mlalab.stages.part3 import model_profile
+
+    spec = {"source": "transformers", "name": "GPT2Config", "config": {"n_layer": 2, "n_embd": 64, "n_head": 4},
+            "seq_len": 8}
+    net = models.build(spec)
+    assert type(net).__name__ == "GPT2Model" and len(net.h) == 2
+    rec = model_profile("gpt2-tiny", spec, [1], log=lambda _: None)
+    assert rec["block"] == "h.0"
+    assert [g["op"] for g in rec["gemms"]] == ["addmm", "bmm", "bmm", "addmm", "addmm", "addmm"]
+    d, s = 64, 8
+    per_block = s * d * 3 * d + 2 * s * s * d + s * d * d + 2 * s * d * 4 * d
+    assert sum(g["macs"] for g in rec["gemms"]) == per_block
+    assert rec["counters"]["aten"]["macs"] == 2 * per_block
+
+
+def test_an_unknown_builder_or_config_class_is_refused_by_name():
+    from mlalab.measure import models
+
+    with pytest.raises(ValueError, match="GPT3Config"):
+        models.build({"source": "transformers", "name": "GPT3Config", "seq_len": 4})

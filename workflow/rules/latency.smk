@@ -1,21 +1,21 @@
 rule latency:
     """The one latency record of (model, precision or runtime variant, batch size): every table that shows it
-    reads this file. `variant`: a precision (eager PyTorch) or `{runtime}-{precision}` (compile, onnxruntime;
-    Part 3 models). Timed, so it owns all cores."""
+    reads this file. The `precision` wildcard is a precision (eager PyTorch) or `{runtime}-{precision}`
+    (compile, onnxruntime; Part 3 models), latency_plan.variant(). Timed, so it owns all cores."""
     input:
         data=lambda wc: MNIST if SPECS[wc.model]["source"] == "mnist" else [],
         onnx=lambda wc: [f"{R}/models/{wc.model}/model.onnx"]
-        if latency_plan.split_variant(wc.variant)[0] == "onnxruntime" else [],
+        if latency_plan.split_variant(wc.precision)[0] == "onnxruntime" else [],
         code=code("latency"),
     output:
-        f"{R}/latency/{{model}}/{{variant}}-bs{{batch}}.json",
+        f"{R}/latency/{{model}}/{{precision}}-bs{{batch}}.json",
     wildcard_constraints:
-        variant=latency_plan.VARIANT_PATTERN,
+        precision=latency_plan.VARIANT_PATTERN,   # a precision, or runtime-precision
     params:
         model=lambda wc: wc.model,
         spec=lambda wc: SPECS[wc.model],
-        precision=lambda wc: latency_plan.split_variant(wc.variant)[1],
-        runtime=lambda wc: latency_plan.split_variant(wc.variant)[0],
+        precision=lambda wc: latency_plan.split_variant(wc.precision)[1],
+        runtime=lambda wc: latency_plan.split_variant(wc.precision)[0],
         batch_size=lambda wc: int(wc.batch),
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
         data=lambda wc: config.get("data", {}) if SPECS[wc.model]["source"] == "mnist" else {},
@@ -28,8 +28,8 @@ rule latency:
     conda:
         "../envs/mlalab.yaml"
     log:
-        f"{LOGS}/latency/{{model}}/{{variant}}-bs{{batch}}.log",
+        f"{LOGS}/latency/{{model}}/{{precision}}-bs{{batch}}.log",
     benchmark:
-        f"{BENCH}/latency/{{model}}/{{variant}}-bs{{batch}}.tsv"
+        f"{BENCH}/latency/{{model}}/{{precision}}-bs{{batch}}.tsv"
     script:
         "../../scripts/latency.py"

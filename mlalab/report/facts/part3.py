@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from mlalab.report.facts.common import latency_point, num, ok_rows, trend, verdict, with_ci_columns
+from mlalab.report.noise import Latency, medians_differ
 
 
 def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
@@ -95,11 +96,73 @@ def gemm_facts(gemms: pd.DataFrame | None) -> dict | None:
             "macs": num(g["macs"].sum()), "batch": int(batch), "seq_len": int(num(g["seq_len"].iloc[0]))}
 
 
+def _latency(r) -> Latency:
+    return Latency(num(r.get("latency_median_s")), num(r.get("latency_ci95_low_s")),
+                   num(r.get("latency_ci95_high_s")))
+
+
+def runtime_facts(frame: pd.DataFrame | None) -> list[dict] | None:
+    """Per Part 3 model, in table order: at each batch size the fastest runtime, the runner-up and whether the
+    gap is beyond timing noise (noise.medians_differ: the medians' 95 % CIs do not overlap; None without a CI),
+    the largest output error of each runtime against eager fp32, and the runtimes that failed with why."""
+    if frame is None or not len(frame):
+        return None
+    out = []
+    for model, g in frame.groupby("model", sort=False):
+        ok = ok_rows(g)
+        per_batch = []
+        for batch, b in ok.sort_values("batch_size", kind="stable").groupby("batch_size", sort=True):
+            b = b.sort_values("latency_median_s", kind="stable")
+            first = b.iloc[0]
+            row = {"batch": int(batch), "fastest": str(first["runtime_label"]), "latency": num(first["latency_median_s"]),
+                   "alone": len(b) == 1}
+            if len(b) > 1:
+                second = b.iloc[1]
+                row.update(runner_up=str(second["runtime_label"]), runner_up_latency=num(second["latency_median_s"]),
+                           ratio=num(second["latency_median_s"]) / row["latency"] if row["latency"] else math.nan,
+                           beyond_noise=medians_differ(_latency(first), _latency(second)))
+            per_batch.append(row)
+        errors = {str(k): num(e["output_max_abs_error"].max()) for k, e in ok.groupby("runtime_label", sort=False)
+                  if "output_max_abs_error" in e and e["output_max_abs_error"].notna().any()}
+        rel = {str(k): num(e["output_max_rel_error"].max()) for k, e in ok.groupby("runtime_label", sort=False)
+               if "output_max_rel_error" in e and e["output_max_rel_error"].notna().any()}
+        bad = g[g["status"].astype(str) != "ok"] if "status" in g else g.iloc[0:0]
+        failed = [{"runtime": str(r["runtime_label"]), "batch": r.get("batch_size"), "error": r.get("error")}
+                  for _, r in bad.iterrows()]
+        out.append({"model": str(model), "key": str(model).replace("-", "_").replace(".", "_"),
+                    "runtimes": list(dict.fromkeys(str(x) for x in g["runtime_label"])), "per_batch": per_batch,
+                    "max_abs_error": errors, "max_rel_error": rel, "failed": failed})
+    return out
+
+
+def model_facts(counts: pd.DataFrame | None, memory: pd.DataFrame | None, gemms: pd.DataFrame | None) -> dict:
+    """Per `part3.models` model: exact params, reference (flop_counter) MACs, weights vs activations per
+    batch, and the number and MACs of the GEMMs in its first block (none for a model without blocks)."""
+    out: dict = {}
+    if counts is not None and len(counts):
+        for model, g in counts.groupby("model", sort=False):
+            ref = g[g["counter"].astype(str) == "flop_counter"]
+            r = (ref if len(ref) else g).iloc[0]
+            out[str(model)] = {"params": num(r["params"]), "macs": num(r["macs"]), "input_shape": r.get("input_shape")}
+    if memory is not None and len(memory):
+        for model, g in memory.groupby("model", sort=False):
+            out.setdefault(str(model), {})["memory"] = memory_rows(g)
+    if gemms is not None and len(gemms):
+        for model, g in gemms.groupby("model", sort=False):
+            out.setdefault(str(model), {}).update(
+                block=str(g["block"].iloc[0]), n_gemms=len(g), gemm_macs=num(g["macs"].sum()),
+                n_batched=int((g["op"].astype(str) == "bmm").sum()))
+    return out
+
+
 def part3_facts(part3: dict) -> dict:
     """`part3`: table name without the 'part3_' prefix -> frame (or None)."""
     facts = {"resnet18": latency_facts(part3.get("resnet18_latency"), "ResNet18"),
              "bert": latency_facts(part3.get("bert_latency"), "BERT-base"),
              "q1": q1_fact(part3.get("resnet18_q1"), part3.get("resnet18_latency")),
              "resnet18_memory": memory_rows(part3.get("resnet18_memory")),
-             "counts": count_facts(part3.get("counts")), "gemms": gemm_facts(part3.get("bert_gemms"))}
+             "counts": count_facts(part3.get("counts")), "gemms": gemm_facts(part3.get("bert_gemms")),
+             "runtimes": runtime_facts(part3.get("runtimes")),
+             "models": model_facts(part3.get("models_counts"), part3.get("models_memory"),
+                                   part3.get("models_gemms")) or None}
     return {k: v for k, v in facts.items() if v is not None}
