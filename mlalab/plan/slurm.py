@@ -8,6 +8,7 @@ run before anything is submitted, naming the rule, its request and the limit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -110,17 +111,19 @@ class Request:
     runtime_min: float | None
     partition: str | None
     wildcards: str = ""
+    group: str = ""      # the group job it runs in (name#n, one per listed group job), "" when alone
 
 
 # A job's block: `rule NAME:` then `    key: value` fields; inside a group job both are indented four more spaces.
 _RULE = re.compile(r"^\s*(?:local)?(?:rule|checkpoint) (\w+):\s*$")
 _FIELD = re.compile(r"^\s+(\w+): (.*)$")
+_GROUP = re.compile(r"^\[.*\] Group job (\S+) ")
 
 
 def requests(dry_run_text: str) -> list[Request]:
     """Every job of a `snakemake -n` listing with what it asks: CPUs (resource cpus_per_task if set, else
     threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu, or gres gpu:N), partition."""
-    jobs, cur = [], None
+    jobs, cur, group, groups = [], None, "", 0
 
     def close():
         if cur is not None and cur["rule"] != "all":
@@ -130,13 +133,21 @@ def requests(dry_run_text: str) -> list[Request]:
                 rule=cur["rule"], cpus=int(res.get("cpus_per_task") or cur.get("threads") or 1),
                 mem_mb=float(res["mem_mb"]) if "mem_mb" in res else None, gpus=gpu,
                 runtime_min=float(res["runtime"]) if "runtime" in res else None,
-                partition=res.get("slurm_partition"), wildcards=cur.get("wildcards", "")))
+                partition=res.get("slurm_partition"), wildcards=cur.get("wildcards", ""), group=cur["group"]))
 
     for line in dry_run_text.splitlines():
+        g = _GROUP.match(line)
+        if g:
+            close()
+            cur, groups = None, groups + 1
+            group = f"{g.group(1)}#{groups}"
+            continue
         m = _RULE.match(line)
         if m:
             close()
-            cur = {"rule": m.group(1)}
+            if not line.startswith(" "):     # a job at the top level is alone, whatever came before
+                group = ""
+            cur = {"rule": m.group(1), "group": group}
         elif cur is not None and _FIELD.match(line):
             key, value = _FIELD.match(line).groups()
             if key == "threads":
@@ -183,6 +194,20 @@ def problems(jobs: list[Request], limits: dict[str, Limits]) -> list[str]:
         if job.runtime_min is not None and lim.runtime_min is not None and job.runtime_min > lim.runtime_min:
             note(job, "time", job.runtime_min, f"rule {job.rule} asks {job.runtime_min:.0f} min (runtime), but "
                                                f"partition {part} allows at most {lim.runtime_min:.0f} min")
+    members: dict[str, list[Request]] = {}
+    for job in jobs:
+        if job.group:
+            members.setdefault(job.group, []).append(job)
+    for key, group in members.items():
+        part = group[0].partition or default
+        lim = limits.get(part or "")
+        total = sum(j.runtime_min or 0 for j in group)
+        if lim is not None and lim.runtime_min is not None and total > lim.runtime_min:
+            name = key.split("#")[0]
+            note(dataclasses.replace(group[0], rule=f"group:{name}"), "time", total,
+                 f"group job {name} ({len(group)} jobs: {', '.join(sorted({j.rule for j in group}))}) asks up to "
+                 f"{total:.0f} min (the sum of its jobs' runtimes), but partition {part} allows at most "
+                 f"{lim.runtime_min:.0f} min: lower group-components: {name} in the profile")
     gone = [f"partition {part!r} (asked by rule {', '.join(sorted(rules))}) does not exist on this cluster "
             f"(partitions: {', '.join(sorted(limits)) or 'none'})" for part, rules in missing.items()]
     return gone + [text for _, text in sorted(worst.values(), key=lambda v: v[1])]

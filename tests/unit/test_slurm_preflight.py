@@ -108,6 +108,17 @@ def test_dry_run_requests_include_grouped_jobs_and_skip_all():
         == (4, 8000, 60)
     assert (jobs["diagram"].cpus, jobs["diagram"].partition, jobs["diagram"].wildcards) == (1, "debug", "model=mlp")
     assert (jobs["latency"].gpus, jobs["latency"].partition) == (1, "gpu")
+    assert (jobs["part3_resnet18_q1"].group, jobs["diagram"].group, jobs["latency"].group) == ("", "models#1", "models#1")
+
+
+def test_a_group_job_longer_than_the_partition_allows_is_refused():
+    limits = slurm.partition_limits(GPU_PARTS, GPU_NODES)
+    jobs = [slurm.Request("train", cpus=8, mem_mb=1, gpus=1, runtime_min=60, partition="gpu", group="train#1")
+            for _ in range(5)]
+    assert slurm.problems(jobs[:4], limits) == []           # 4 x 60 min = the 240 min limit
+    assert slurm.problems(jobs, limits) == [
+        "group job train (5 jobs: train) asks up to 300 min (the sum of its jobs' runtimes), but partition gpu "
+        "allows at most 240 min: lower group-components: train in the profile"]
 
 
 def test_a_job_larger_than_the_node_is_refused_naming_rule_request_and_limit():
