@@ -10,6 +10,7 @@ is listed among what was left out of the comparison. Facts here, words in templa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -66,17 +67,19 @@ def load_folders(paths: list[str]) -> list[Folder]:
 
 
 def sources(paths: list[str]) -> dict[str, str]:
-    """Size and mtime of every file the comparison reads (each folder's machine.json and tables/*.csv): the
-    compare rule's parameter, so a changed table reruns it. Refuses what load_folders refuses, before any job
-    runs."""
+    """Per folder, a hash of the size and mtime of every file the comparison reads there (machine.json and
+    tables/*.csv): the compare rule's parameter, so a changed table reruns it (and Snakemake's reason names
+    the folder). Refuses what load_folders refuses, before any job runs."""
     load_folders(paths)
     stamp = {}
     for folder in paths:
         tables = os.path.join(folder, "tables")
         csvs = sorted(n for n in os.listdir(tables) if n.endswith(".csv")) if os.path.isdir(tables) else []
+        digest = hashlib.sha256()
         for name in ["machine.json", *(os.path.join("tables", n) for n in csvs)]:
             st = os.stat(os.path.join(folder, name))
-            stamp[os.path.join(folder, name)] = f"{st.st_size}:{st.st_mtime_ns}"
+            digest.update(f"{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        stamp[folder] = digest.hexdigest()[:16]
     return stamp
 
 

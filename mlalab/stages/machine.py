@@ -76,8 +76,8 @@ def _read(path) -> pd.DataFrame | None:
 
 
 def describe_machine(config: dict, tables: dict, part3: dict, log) -> dict:
-    """The body of rule machine: `config` is the lab's config without `compare`, `tables` the experiment
-    tables, `part3` the Part 3 latency tables."""
+    """The body of rule machine: `config` is the lab's config without `results`, `mnist_dir` and `compare`,
+    `tables` the experiment tables, `part3` the Part 3 latency tables."""
     frames = {name: _read(path) for name, path in tables.items()}
     p3 = {name: _read(path) for name, path in part3.items()}
     seen = measured_on([f for f in [*frames.values(), *p3.values()] if f is not None])

@@ -11,8 +11,9 @@ rule machine:
     output:
         targets.machine(config),
     params:
-        # which folders to compare is no setting of the lab: it must not change the fingerprint or rerun this
-        config={k: v for k, v in config.items() if k != "compare"},
+        # where the folder and MNIST live and which folders to compare are no settings of the lab: two folders
+        # built from the same lab (here and on a cluster) have the same fingerprint
+        config={k: v for k, v in config.items() if k not in ("results", "mnist_dir", "compare")},
         tables=targets.experiment_tables(config),
         part3=PART3_LATENCY,
     conda:
