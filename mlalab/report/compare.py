@@ -3,8 +3,8 @@ numbers in one table, the speed-up of each folder against the first, and whether
 timing noise (mlalab.report.noise.medians_differ, the report's rule).
 
 A folder is read through its `machine.json` (rule machine: machine, settings, lab shape) and its `tables/`
-only. Rows are joined on their identity (experiment: variant label, model, batch size; Part 3: precision,
-input size, batch size); a row that only some folders have stays in the table with the others missing, and
+only. Rows are joined on their identity (experiment: variant label, model, batch size; Part 3 model:
+precision, runtime, input size, batch size); a row that only some folders have stays in the table with the others missing, and
 is listed among what was left out of the comparison. Facts here, words in templates/compare.html.j2.
 """
 
@@ -22,7 +22,7 @@ from mlalab.report.noise import Latency, medians_differ
 
 EXPERIMENT_KEYS = ["label", "model", "batch_size"]
 EXPERIMENT_VALUES = ["latency_median_s", "throughput_per_s", "train_time_s_mean", "accuracy_mean"]
-PART3_KEYS = ["precision", "input_size", "batch_size"]   # input_size: image size (ResNet18) or seq_len (BERT)
+PART3_KEYS = ["precision", "runtime", "input_size", "batch_size"]   # input_size: image_size or seq_len
 PART3_VALUES = ["latency_median_s", "throughput_per_s"]
 CI = ["latency_ci95_low_s", "latency_ci95_high_s"]
 TRAINING_SETTINGS = ("seeds", "data", "training")        # training time and accuracy mean the same only if equal
@@ -177,12 +177,23 @@ def _frames_experiment(folders: list[Folder], name: str) -> list[tuple[pd.DataFr
 
 
 def _frames_part3(folders: list[Folder], model: str) -> list[tuple[pd.DataFrame | None, str | None]]:
+    """Each folder's latencies of Part 3 model `model` from every table that holds them (the lab's table and
+    the runtime table copy the same records: one row per key), or None and why not."""
     out = []
     for f in folders:
         shape = f.machine.get("part3", {}).get(model)
-        frame = _read(os.path.join(f.path, "tables", f"{shape['table']}.csv")) if shape else None
-        reason = "not in its lab" if not shape else None if frame is not None else "table missing"
-        out.append((frame.assign(input_size=frame[shape["input"]]) if frame is not None else None, reason))
+        if not shape:
+            out.append((None, "not in its lab"))
+            continue
+        frames = [t[t["model"] == model] for t in (_read(os.path.join(f.path, "tables", f"{n}.csv"))
+                                                   for n in shape["tables"]) if t is not None]
+        if not frames:
+            out.append((None, "table missing"))
+            continue
+        frame = pd.concat(frames, ignore_index=True)
+        frame = frame.assign(input_size=frame[shape["input"]] if shape["input"] else None,
+                             runtime=frame["runtime"] if "runtime" in frame.columns else "eager")
+        out.append((frame.drop_duplicates(subset=PART3_KEYS, keep="first"), None))
     return out
 
 

@@ -8,11 +8,12 @@ import math
 
 from mlalab.report.plots import _empty, _save, plt
 
-SERIES_KEYS = {"experiment": ("label",), "part3": ("precision", "input_size")}
+SERIES_KEYS = {"experiment": ("label",), "part3": ("precision", "runtime", "input_size")}
 
 
 def _series(sec: dict) -> dict[tuple, list[dict]]:
-    """A section's rows grouped by everything but the batch size (a variant; a precision at an input size)."""
+    """A section's rows grouped by everything but the batch size (a variant; a precision and runtime at an
+    input size)."""
     groups: dict[tuple, list[dict]] = {}
     for row in sec["rows"]:
         groups.setdefault(tuple(row["key"][k] for k in SERIES_KEYS[sec["kind"]]), []).append(row)
@@ -21,7 +22,7 @@ def _series(sec: dict) -> dict[tuple, list[dict]]:
 
 def _series_title(sec: dict, key: tuple) -> str:
     if sec["kind"] == "part3":
-        return f"{sec['name']} {key[0]}, input {key[1]}"
+        return f"{sec['name']} {key[0]} {key[1]}, input {key[2]}"
     return f"{sec['name']} {key[0]}"
 
 
@@ -55,7 +56,7 @@ def throughput_vs_batch(sections: list[dict], labels: list[str], path) -> None:
 def _row_label(sec: dict, row: dict) -> str:
     k = row["key"]
     if sec["kind"] == "part3":
-        return f"{sec['name']} {k['precision']} in {k['input_size']} bs{k['batch_size']}"
+        return f"{sec['name']} {k['precision']} {k['runtime']} in {k['input_size']} bs{k['batch_size']}"
     return f"{sec['name']} {k['label']} bs{k['batch_size']}"
 
 

@@ -19,7 +19,7 @@ from mlalab.report.provenance import config_fingerprint, cpu_model, versions
 # The settings that change what a number means: folders that differ in one of these are listed side by side.
 TRAINING_SETTINGS = ("seeds", "data", "training")
 TIMING_SETTINGS = ("device", "timing")
-PART3_INPUT = {"part3_resnet18_latency": "image_size", "part3_bert_latency": "seq_len"}
+INPUTS = ("image_size", "seq_len")     # what a Part 3 model's input size is called in its tables
 
 
 def _ok(frame: pd.DataFrame) -> pd.DataFrame:
@@ -65,10 +65,23 @@ def experiment_shape(name: str, exp: dict, frame: pd.DataFrame | None) -> dict:
             "batch_sizes": sorted({int(b) for b in frame["batch_size"]})}
 
 
-def part3_shape(table: str, frame: pd.DataFrame, input_col: str) -> dict:
-    return {"table": table, "input": input_col, input_col: sorted({int(v) for v in frame[input_col].dropna()}),
-            "precisions": sorted(set(frame["precision"].astype(str))),
-            "batch_sizes": sorted({int(b) for b in frame["batch_size"]})}
+def part3_models(frames: dict[str, pd.DataFrame | None]) -> dict:
+    """Per Part 3 model: the tables that hold its latencies (the lab's two and the runtime table), its input
+    (`image_size` or `seq_len`) and the input sizes, precisions, runtimes and batch sizes they hold."""
+    out: dict[str, dict] = {}
+    for table, frame in frames.items():
+        if frame is None or not len(frame):
+            continue
+        for model, rows in frame.groupby("model", sort=False):
+            col = next((c for c in INPUTS if c in rows.columns and rows[c].notna().any()), None)
+            shape = out.setdefault(str(model), {"tables": [], "input": col, "input_sizes": set(), "precisions": set(),
+                                                "runtimes": set(), "batch_sizes": set()})
+            shape["tables"].append(table)
+            shape["input_sizes"] |= {int(v) for v in rows[col].dropna()} if col else set()
+            shape["precisions"] |= set(rows["precision"].dropna().astype(str))
+            shape["runtimes"] |= set(rows["runtime"].dropna().astype(str)) if "runtime" in rows.columns else set()
+            shape["batch_sizes"] |= {int(b) for b in rows["batch_size"]}
+    return {m: {k: sorted(v) if isinstance(v, set) else v for k, v in shape.items()} for m, shape in out.items()}
 
 
 def _read(path) -> pd.DataFrame | None:
@@ -77,7 +90,7 @@ def _read(path) -> pd.DataFrame | None:
 
 def describe_machine(config: dict, tables: dict, part3: dict, log) -> dict:
     """The body of rule machine: `config` is the lab's config without `results`, `mnist_dir` and `compare`,
-    `tables` the experiment tables, `part3` the Part 3 latency tables."""
+    `tables` the experiment tables, `part3` the Part 3 tables of latency records (by name)."""
     frames = {name: _read(path) for name, path in tables.items()}
     p3 = {name: _read(path) for name, path in part3.items()}
     seen = measured_on([f for f in [*frames.values(), *p3.values()] if f is not None])
@@ -96,8 +109,7 @@ def describe_machine(config: dict, tables: dict, part3: dict, log) -> dict:
         "settings": {k: config.get(k) for k in (*TIMING_SETTINGS, *TRAINING_SETTINGS)}
         | {"part3_timing": (config.get("part3") or {}).get("timing")},
         "experiments": {name: experiment_shape(name, config["experiments"][name], frames[name]) for name in frames},
-        "part3": {str(frame["model"].iloc[0]): part3_shape(name, frame, PART3_INPUT[name])
-                  for name, frame in p3.items() if frame is not None and len(frame)},
+        "part3": part3_models(p3),
     }
     log(f"{record['description']}; {len(record['experiments'])} experiments, Part 3: {sorted(record['part3'])}")
     return record

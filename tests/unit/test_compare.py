@@ -161,3 +161,29 @@ def test_sources_stamp_changes_with_a_table(two_folders):
     (a / "machine.json").unlink()
     with pytest.raises(CompareError, match=f"no machine.json in {a}"):
         cmp.sources([str(a), str(b)])
+
+
+def test_part3_rows_from_the_runtime_table_once_each(two_folders):
+    """The runtime table repeats the lab table's eager records: each (precision, runtime, input, batch) is one
+    row; a runtime only folder a timed (compile) is a row b lacks; a model only in the runtime table is a section."""
+    config, a, b = two_folders
+    lab = pd.read_csv(a / "tables" / "part3_resnet18_latency.csv")
+    extra = pd.DataFrame({"model": ["mobilenet"], "runtime_label": ["eager"], "precision": ["fp32"], "runtime": ["eager"],
+                          "batch_size": [1], "image_size": [32], "seq_len": [None], "latency_median_s": [0.002],
+                          "status": ["ok"]})
+    compiled = lab.head(1).assign(runtime="compile", runtime_label="compile", latency_median_s=0.001)
+    pd.concat([lab, compiled, extra]).to_csv(a / "tables" / "part3_runtimes.csv", index=False)
+    tables = {n: str(a / "tables" / f"{n}.csv") for n in config["experiments"]}
+    rec = describe_machine(config, tables, {n: str(a / "tables" / f"{n}.csv") for n in (*P3, "part3_runtimes")},
+                           log=lambda m: None)
+    (a / "machine.json").write_text(json.dumps(rec))
+    assert rec["part3"]["resnet18"]["tables"] == ["part3_resnet18_latency", "part3_runtimes"]
+    assert rec["part3"]["resnet18"]["runtimes"] == ["compile", "eager"] and rec["part3"]["mobilenet"]["input_sizes"] == [32]
+    secs = {s["name"]: s for s in sections(load_folders([str(a), str(b)]))}
+    keys = [tuple(r["key"].values()) for r in secs["resnet18"]["rows"]]
+    assert len(keys) == len(set(keys)) == len(lab) * 2 + 1            # a's rows, b's (other image size), compile
+    first = lab.iloc[0]
+    row = next(r for r in secs["resnet18"]["rows"] if r["key"]["runtime"] == "compile")
+    assert row["key"] == {"precision": first["precision"], "runtime": "compile", "input_size": first["image_size"],
+                          "batch_size": first["batch_size"]} and row["cells"][0]["latency_median_s"] == 0.001
+    assert secs["mobilenet"]["absent"] == [{"folder": 1, "reason": "not in its lab"}]

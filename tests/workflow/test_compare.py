@@ -122,4 +122,4 @@ def test_machine_json_is_read_from_the_tables(built):
     assert (machine["device"], machine["device_name"], machine["threads"]) == (ok["device"], ok["device_name"],
                                                                               ok["threads"])
     assert machine["experiments"]["part1a"]["batch_sizes"] == sorted(p1a["batch_size"].unique().tolist())
-    assert machine["part3"]["resnet18"]["image_size"] == [64]
+    assert machine["part3"]["resnet18"]["input"] == "image_size" and machine["part3"]["resnet18"]["input_sizes"] == [64]
