@@ -27,9 +27,11 @@ def test_the_models_example_builds_and_both_models_reach_the_csvs_and_the_report
     tables = work / "results" / "quick" / "tables"
     rt = _rows(tables / "part3_runtimes.csv")
     for model in ADDED:
+        # the quick config's `part3.bf16: true` adds bf16 to the overlay's [eager, onnxruntime]
         mine = [r for r in rt if r["model"] == model]
         assert {(r["runtime_label"], int(r["batch_size"])) for r in mine} == {
-            (rt_, b) for rt_ in ("eager", "onnxruntime") for b in ((1, 4) if model == ADDED[0] else (1, 2))}
+            (rt_, b) for rt_ in ("eager", "onnxruntime", "bf16") for b in ((1, 4) if model == ADDED[0] else (1, 2))}
+        mine = [r for r in mine if r["runtime_label"] != "bf16"]   # bf16 may be a failed row on an old CPU
         assert all(r["status"] == "ok" and float(r["latency_median_s"]) > 0 for r in mine), mine
         ort = [r for r in mine if r["runtime_label"] == "onnxruntime"]
         assert all(float(r["output_max_rel_error"]) < 1e-4 for r in ort), ort
