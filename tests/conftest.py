@@ -1,10 +1,9 @@
-import gzip
 import os
-import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
+from testlib import write_idx
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -34,13 +33,3 @@ def tiny_mnist(tmp_path):
 def repo_root():
     os.chdir(ROOT)
     return ROOT
-
-
-def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
-    """Write a uint8 array as IDX (tiny datasets for the tests)."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    content = header + array.tobytes()
-    opener = gzip.open if gz else open
-    with opener(path, "wb") as f:
-        f.write(content)

@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import write_idx
+from testlib import write_idx
 
 from mlalab.plan.mnist import FILES
 from mlalab.stages.data import ChecksumError, fetch, load_split, read_idx

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from report_fixture import render_fixture_report
+from testlib import pdf_words
 
 from mlalab.report import context, filters, render
 
@@ -122,24 +123,11 @@ def test_appendix_has_compact_config(rendered):
         assert f"<td>{name}</td>" in appendix
 
 
-def _pdf_words(pdf):
-    """(page width, page height, [(xmin, ymin, xmax, ymax, word)]) per page, from pdftotext -bbox."""
-    import html as _html
-    text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    pages = []
-    for page in re.findall(r"<page (.*?)</page>", text, flags=re.S):
-        w, h = (float(v) for v in re.findall(r'(?:width|height)="([\d.]+)"', page)[:2])
-        words = [(float(a), float(b), float(c), float(d), _html.unescape(t)) for a, b, c, d, t in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page)]
-        pages.append((w, h, words))
-    return pages
-
-
 def test_pdf_stays_on_the_page_and_answers_every_question(rendered):
     """From the PDF itself: no word runs past the page edge, no placeholder is printed, and the text holds
     the exact counts and every Part 3 question label."""
     pdf = rendered["out"] / "report" / "report.pdf"
-    pages = _pdf_words(pdf)
+    pages = pdf_words(pdf)
     assert pages
     for n, (w, h, words) in enumerate(pages, 1):
         outside = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5]

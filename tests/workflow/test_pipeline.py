@@ -81,3 +81,19 @@ def test_every_column_is_in_the_dictionary(quick_build):
             if col not in documented and not any(p.match(col) for p in patterns):
                 missing.setdefault(path.name, []).append(col)
     assert not missing, f"columns not in docs/columns.md: {missing}"
+
+
+def test_the_quick_report_stays_on_the_page_and_answers_every_question(quick_build):
+    """The real quick report, read from its PDF: no word past the page edge, no placeholder, the exact
+    counts and every Part 3 question label."""
+    from testlib import pdf_words
+
+    pages = pdf_words(quick_build / "report" / "report.pdf")
+    for n, (w, h, words) in enumerate(pages, 1):
+        outside = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5]
+        assert not outside, f"page {n}: {outside[:5]} run past the page"
+    text = " ".join(t for _, _, words in pages for *_, t in words)
+    assert "Figure not available" not in text and not {"nan", "None", "NaN"} & set(text.split())
+    for needle in ["335,114", "134,794", "2,913,290", "1,110,666", "334,336", "11,689,512", "109,482,240",
+                   "8 GEMMs", "ResNet18 Q1", "ResNet18 Q2", "BERT Q1", "BERT Q2", "BERT Q3"]:
+        assert needle in text, needle

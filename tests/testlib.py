@@ -1,0 +1,32 @@
+"""Helpers shared by the unit and workflow tests (tests/ is on sys.path: its conftest.py lives there)."""
+
+import gzip
+import html as _html
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+
+def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
+    """Write a uint8 array as IDX (tiny datasets for the tests)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    content = header + array.tobytes()
+    opener = gzip.open if gz else open
+    with opener(path, "wb") as f:
+        f.write(content)
+
+
+def pdf_words(pdf):
+    """(page width, page height, [(xmin, ymin, xmax, ymax, word)]) per page, from pdftotext -bbox."""
+    text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in re.findall(r"<page (.*?)</page>", text, flags=re.S):
+        w, h = (float(v) for v in re.findall(r'(?:width|height)="([\d.]+)"', page)[:2])
+        words = [(float(a), float(b), float(c), float(d), _html.unescape(t)) for a, b, c, d, t in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page)]
+        pages.append((w, h, words))
+    return pages
