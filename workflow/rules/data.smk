@@ -7,6 +7,7 @@ rule mnist:
     editing the package, never plans this job or anything downstream of the verified files."""
     output:
         MNIST,
+    priority: 100   # everything that trains or times an MNIST model waits for it
     conda:
         "../envs/mlalab.yaml"
     log:

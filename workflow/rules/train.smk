@@ -12,6 +12,7 @@ rule train:
         device=config["device"],
         isolation=ISOLATION,
     threads: timing_threads()
+    priority: 10    # the longest jobs of the lab (a batch-1 epoch takes minutes): start them first
     conda:
         "../envs/mlalab.yaml"
     log:
