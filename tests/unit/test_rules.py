@@ -34,3 +34,9 @@ def test_final_outputs_come_from_the_plan_only():
     for f in RULES:
         assert "TARGETS" not in f.read_text(), f.name
     assert "final_outputs()" in (REPO / "Snakefile").read_text()
+
+
+def test_test_files_have_unique_names():
+    """pytest imports test modules by basename (no packages under tests/): a name used twice breaks collection."""
+    names = [p.name for p in (REPO / "tests").rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
