@@ -51,7 +51,10 @@ def timing_threads(wildcards=None):
     return timed_threads(ISOLATION, cores, config["timing"].get("threads", 1))
 
 
-ISOLATION = config["timing"].get("isolation", "exclusive")
+# A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the
+# `cores` it asks for (the profile's one CPU setting), whatever timing.isolation says for a local run.
+ISOLATION = ("exclusive" if workflow.non_local_exec or workflow.remote_exec
+             else config["timing"].get("isolation", "exclusive"))
 
 
 def final_outputs():

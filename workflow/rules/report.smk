@@ -71,7 +71,7 @@ rule report:
         html=report(f"{R}/report/report.html", caption="../report/report.rst", category="Report"),
         pdf=report(f"{R}/report/report.pdf", caption="../report/report_pdf.rst", category="Report"),
     params:
-        config=config,
+        config={k: v for k, v in config.items() if k not in ("mnist_dir", "compare")},  # where data came from, or what a later comparison reads, is not part of this report
         tables=TABLES,
         figures=targets.figures(config),
         diagrams=targets.diagrams(config, LAB),
