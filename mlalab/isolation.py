@@ -52,3 +52,30 @@ def timed_threads(isolation: str, cores: int, threads: int = 1) -> int:
     if isolation == "pinned":
         return max(1, min(int(threads), cores))
     raise ValueError(f"timing.isolation must be exclusive or pinned, got {isolation!r}")
+
+
+def cluster_executor(argv: list[str], environ) -> bool:
+    """Whether this Snakemake invocation submits jobs to a cluster (`--executor X` / `-e X`, or a profile whose
+    `executor:` is not local), read from the command line because the executor is not known yet while the
+    workflow is parsed. A cluster job is an allocation of its own: pinning is for local runs."""
+    import yaml
+
+    def value(flag_names):
+        for i, a in enumerate(argv):
+            for f in flag_names:
+                if a == f and i + 1 < len(argv):
+                    return argv[i + 1]
+                if a.startswith(f + "="):
+                    return a.split("=", 1)[1]
+        return None
+
+    executor = value(("--executor", "-e"))
+    if executor is None:
+        profile = value(("--profile",)) or environ.get("SNAKEMAKE_PROFILE")
+        if profile:
+            for name in ("profile.yaml", "config.yaml"):
+                path = Path(profile) / name
+                if path.is_file():
+                    executor = (yaml.safe_load(path.read_text()) or {}).get("executor")
+                    break
+    return executor not in (None, "local", "dryrun", "touch")

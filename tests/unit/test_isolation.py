@@ -34,3 +34,16 @@ def test_two_jobs_claim_different_cores(tmp_path):
     (a, pinned_a), (b, pinned_b) = json.loads(line), json.loads(second)
     assert len(a) == len(b) == 1 and a != b
     assert pinned_a == a and pinned_b == b
+
+
+def test_a_cluster_run_is_recognised_from_the_command_line(tmp_path):
+    from mlalab.isolation import cluster_executor
+
+    assert cluster_executor(["snakemake", "--executor", "slurm"], {})
+    assert cluster_executor(["snakemake", "--profile", str(REPO / "profiles" / "slurm"), "-n"], {})
+    assert not cluster_executor(["snakemake", "--cores", "2"], {})
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "config.yaml").write_text("cores: 2\n")
+    assert not cluster_executor(["snakemake", "--profile", str(local)], {})
+    assert cluster_executor(["snakemake"], {"SNAKEMAKE_PROFILE": str(REPO / "profiles" / "slurm-gpu")})

@@ -1,9 +1,11 @@
 # The plan (mlalab.plan, torch-free) as the workflow's globals, and helpers for rules. Nothing else lives here.
+import os
 import re
+import sys
 
 from snakemake.exceptions import WorkflowError
 
-from mlalab.isolation import timed_threads
+from mlalab.isolation import cluster_executor, timed_threads
 
 from mlalab.plan import latency as latency_plan
 from mlalab.plan import part3 as part3_plan
@@ -53,7 +55,7 @@ def timing_threads(wildcards=None):
 
 # A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the
 # `cores` it asks for (the profile's one CPU setting), whatever timing.isolation says for a local run.
-ISOLATION = ("exclusive" if workflow.non_local_exec or workflow.remote_exec
+ISOLATION = ("exclusive" if workflow.remote_exec or cluster_executor(sys.argv, os.environ)
              else config["timing"].get("isolation", "exclusive"))
 
 
