@@ -100,10 +100,8 @@ def experiment_tables(inputs, outputs, rows: list[dict], log) -> None:
     from mlalab.io import read_json, write_csv
 
     metrics = {Path(p).parent.name: read_json(p) for p in inputs.metrics}
-    latencies = {}
-    for p in inputs.latency:
-        rec = read_json(p)
-        latencies[(rec.get("model") or Path(p).parent.name, int(rec.get("batch_size") or _batch_of(p)))] = rec
+    # a failed record keeps its identity too (mlalab.runner writes the job's params into it)
+    latencies = {(r["model"], int(r["batch_size"])): r for r in map(read_json, inputs.latency)}
     profiles = {Path(p).parent.name: read_json(p) for p in inputs.profiles}
     # as text: shapes like "32" must stay shapes, not become numbers
     layer_frames = {Path(p).parent.name: pd.read_csv(p, dtype=str, keep_default_na=False) for p in inputs.layers}
@@ -112,8 +110,3 @@ def experiment_tables(inputs, outputs, rows: list[dict], log) -> None:
     variants = list(dict.fromkeys((r["label"], r["model"]) for r in rows))
     write_csv(outputs.layers, layers_table(rows[0]["experiment"], variants, layer_frames))
     log(f"{len(table)} rows, {int((table['status'] != 'ok').sum())} failed")
-
-
-def _batch_of(path) -> int:
-    """Batch size from a latency record's file name ({precision}-bs{batch}.json), for a failed record."""
-    return int(str(path).rsplit("-bs", 1)[1].split(".")[0])
