@@ -194,6 +194,7 @@ def problems(jobs: list[Request], limits: dict[str, Limits]) -> list[str]:
         if job.runtime_min is not None and lim.runtime_min is not None and job.runtime_min > lim.runtime_min:
             note(job, "time", job.runtime_min, f"rule {job.rule} asks {job.runtime_min:.0f} min (runtime), but "
                                                f"partition {part} allows at most {lim.runtime_min:.0f} min")
+    cores = max((j.cpus for j in jobs), default=1)   # the timed jobs take all of the run's cores
     members: dict[str, list[Request]] = {}
     for job in jobs:
         if job.group:
@@ -201,9 +202,17 @@ def problems(jobs: list[Request], limits: dict[str, Limits]) -> list[str]:
     for key, group in members.items():
         part = group[0].partition or default
         lim = limits.get(part or "")
+        name = key.split("#")[0]
         total = sum(j.runtime_min or 0 for j in group)
+        if lim is not None and lim.mem_mb is not None:
+            mem, side_by_side, cpus = group_memory(group, cores)
+            if mem > lim.mem_mb:
+                note(dataclasses.replace(group[0], rule=f"group:{name}"), "mem", mem,
+                     f"group job {name} ({len(group)} jobs: {', '.join(sorted({j.rule for j in group}))}) may ask "
+                     f"{mem:.0f} MB of memory (the {side_by_side} largest mem_mb of its jobs, run side by side on its "
+                     f"{cpus} CPUs), but partition {part} has at most {lim.mem_mb:.0f} MB per node: lower those "
+                     f"rules' mem_mb in set-resources in the profile")
         if lim is not None and lim.runtime_min is not None and total > lim.runtime_min:
-            name = key.split("#")[0]
             note(dataclasses.replace(group[0], rule=f"group:{name}"), "time", total,
                  f"group job {name} ({len(group)} jobs: {', '.join(sorted({j.rule for j in group}))}) asks up to "
                  f"{total:.0f} min (the sum of its jobs' runtimes), but partition {part} allows at most "
@@ -211,6 +220,18 @@ def problems(jobs: list[Request], limits: dict[str, Limits]) -> list[str]:
     gone = [f"partition {part!r} (asked by rule {', '.join(sorted(rules))}) does not exist on this cluster "
             f"(partitions: {', '.join(sorted(limits)) or 'none'})" for part, rules in missing.items()]
     return gone + [text for _, text in sorted(worst.values(), key=lambda v: v[1])]
+
+
+def group_memory(group: list[Request], cores: int) -> tuple[float, int, int]:
+    """(MB, jobs, CPUs): at most how much memory Snakemake asks for a group job, over how many jobs side by side,
+    and the CPUs it asks.  A group job gets as many CPUs as its jobs can use at once, up to the run's `cores`, and
+    runs jobs side by side within them, asking the sum of their mem_mb (sbatch then refuses more than a node
+    has, and the plugin says only "Error in group").  An upper bound: the largest jobs may never run together."""
+    cpus = sorted(max(1, j.cpus) for j in group)
+    width = min(cores, sum(cpus))
+    side_by_side = max(1, sum(1 for i in range(len(cpus)) if sum(cpus[:i + 1]) <= width))
+    mems = sorted((j.mem_mb or 0 for j in group), reverse=True)
+    return sum(mems[:side_by_side]), side_by_side, width
 
 
 def accounting_disabled(sacct_output: str) -> bool:

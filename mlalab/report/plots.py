@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from adjustText import adjust_text  # noqa: E402
 
 from mlalab.io import atomic_path  # noqa: E402
 from mlalab.report.context import read_table  # noqa: E402
@@ -109,12 +110,6 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
             tag = f"{r['label']}" + (f" bs{int(r['batch_size'])}" if t["batch_size"].nunique() > 1 else "")
             tags.append((float(r["params_total"]), float(r["accuracy_mean"]) * 100, tag))
         drawn += 1
-    # labels of points that share (nearly) a position are stacked instead of drawn over each other
-    placed: list[tuple[float, float]] = []
-    for x, y, tag in sorted(tags):
-        near = sum(1 for px, py in placed if abs(px / x - 1) < 0.25 and abs(py - y) < 1.5)
-        ax.annotate(tag, (x, y), fontsize=8, xytext=(5, 3 - 10 * near), textcoords="offset points")
-        placed.append((x, y))
     if not drawn:
         plt.close(fig)
         return _empty(path, "no accuracy data")
@@ -122,6 +117,9 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
     ax.set_xlabel("parameters")
     ax.set_ylabel("test accuracy (%)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    # variants of similar size sit close together: adjustText moves their labels apart, with a line to the point
+    texts = [ax.text(x, y, tag, fontsize=8) for x, y, tag in tags]
+    adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
     _save(fig, path)
 
 

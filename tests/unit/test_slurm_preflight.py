@@ -162,3 +162,20 @@ def test_status_command_from_args_or_profile(tmp_path):
     (tmp_path / "profile.yaml").write_text("executor: slurm\n")
     assert status_command(tmp_path, ["--slurm-status-command=squeue"]) == "squeue"
     assert status_command(tmp_path, []) is None
+
+
+def test_a_group_job_asking_more_memory_than_a_node_has_is_refused():
+    """The quick build's Part 3 group on the 2-CPU test node with the profile's earlier requests: two 1-CPU jobs
+    side by side asked 16000 + 8000 MB > 23593 MB, sbatch refused, and the plugin printed only "Error in group"."""
+    limits = slurm.partition_limits(TEST_PARTS, TEST_NODES)
+    timed = slurm.Request("latency", cpus=2, mem_mb=2000, gpus=0, runtime_min=30, partition="debug")
+    part3 = [slurm.Request(rule, cpus=1, mem_mb=mem, gpus=0, runtime_min=30, partition="debug", group="part3#1")
+             for rule, mem in [("onnx", 16000), ("part3_bert_counts", 16000), ("part3_resnet18_counts", 8000)]]
+    assert slurm.group_memory(part3, cores=2) == (32000, 2, 2)
+    assert slurm.group_memory(part3, cores=1) == (16000, 1, 1)
+    assert slurm.problems([timed, *part3], limits) == [
+        "group job part3 (3 jobs: onnx, part3_bert_counts, part3_resnet18_counts) may ask 32000 MB of memory (the "
+        "2 largest mem_mb of its jobs, run side by side on its 2 CPUs), but partition debug has at most 23593 MB "
+        "per node: lower those rules' mem_mb in set-resources in the profile"]
+    fits = [dataclasses.replace(j, mem_mb=8000) for j in part3]
+    assert slurm.problems([timed, *fits], limits) == []
