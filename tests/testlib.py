@@ -30,3 +30,21 @@ def pdf_words(pdf):
             r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page)]
         pages.append((w, h, words))
     return pages
+
+
+def mostly_empty_pages(pages, filled: float = 0.4) -> list[int]:
+    """Pages (1-based) whose text ends above `filled` of the page height, leaving most of it blank; the title
+    page, the last page and the page before one that opens a Part (`Part N —`) may end early. Running header and
+    footer (inside the 16/18 mm page margins) do not count."""
+    margin = 18 / 25.4 * 72
+    bodies = [[(y0, y1, x0, t) for x0, y0, x1, y1, t in words if margin < y0 < h - margin] for _, h, words in pages]
+    short = []
+    for n, ((_, h, _), body) in enumerate(zip(pages, bodies), 1):
+        if n == 1 or n == len(pages):
+            continue
+        nxt = [t for *_, t in sorted(bodies[n])[:2]]
+        if nxt[:1] == ["Part"] and nxt[1:2] and nxt[1].isdigit():
+            continue
+        if max((y1 for _, y1, _, _ in body), default=0) < filled * h:
+            short.append(n)
+    return short

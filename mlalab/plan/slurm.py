@@ -234,6 +234,16 @@ def group_memory(group: list[Request], cores: int) -> tuple[float, int, int]:
     return sum(mems[:side_by_side]), side_by_side, width
 
 
+def allocation_cpus(environ) -> int | None:
+    """The CPUs of the SLURM allocation this process runs in (SLURM_JOB_CPUS_PER_NODE, e.g. `2` or `4(x2)`),
+    or None outside one.  Snakemake's `--cores all` inside a job counts the CPUs the process may use, which is
+    the whole node where SLURM does not bind tasks to CPUs (TaskPlugin=task/none): a timed job must not take
+    more threads than it was given."""
+    value = environ.get("SLURM_JOB_CPUS_PER_NODE", "")
+    digits = value.split("(")[0].split(",")[0]
+    return int(digits) if digits.isdigit() and int(digits) > 0 else None
+
+
 def accounting_disabled(sacct_output: str) -> bool:
     """True when `sacct` answers that accounting is off (no slurmdbd): it then never reports a finished job,
     so the SLURM plugin must ask `squeue` instead."""

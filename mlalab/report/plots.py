@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from adjustText import adjust_text  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from mlalab.io import atomic_path  # noqa: E402
 from mlalab.report.context import read_table  # noqa: E402
@@ -35,6 +36,17 @@ def _empty(path, message: str) -> None:
     _save(fig, path)
 
 
+def _batch_axes(ax) -> None:
+    """Log-log axes over batch sizes, ticks written as plain numbers (1, 2, 4 ... 128; 0.5, 20, 300)
+    instead of powers (2^7, 3x10^1), which readers of a printed page had to decode."""
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
+
+
 def _usable(frame, *cols) -> bool:
     return frame is not None and len(frame) and all(c in frame.columns for c in cols)
 
@@ -55,8 +67,7 @@ def training_time_vs_batch(tables: dict[str, pd.DataFrame], path) -> None:
     if not drawn:
         plt.close(fig)
         return _empty(path, "no training-time data")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
+    _batch_axes(ax)
     ax.set_xlabel("batch size")
     ax.set_ylabel("training time per epoch (s)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -83,8 +94,7 @@ def latency_throughput_vs_batch(series: dict[str, pd.DataFrame], path) -> None:
         plt.close(fig)
         return _empty(path, "no latency data")
     for ax in (a1, a2):
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
+        _batch_axes(ax)
         ax.set_xlabel("batch size")
     a1.set_ylabel("latency per batch (ms, median, p10–p90)")
     a2.set_ylabel("throughput (inputs / s)")
@@ -95,7 +105,7 @@ def latency_throughput_vs_batch(series: dict[str, pd.DataFrame], path) -> None:
 
 def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
     """Every variant of every MNIST experiment: accuracy (mean ± std) against parameter count."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
     drawn, tags = 0, []
     for name, t in tables.items():
         if not _usable(t, "params_total", "accuracy_mean"):
@@ -114,12 +124,17 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
         plt.close(fig)
         return _empty(path, "no accuracy data")
     ax.set_xscale("log")
+    count = FuncFormatter(lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k")
+    ax.xaxis.set_major_formatter(count)
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: count(v) if f"{v:g}"[0] in "25" else ""))
     ax.set_xlabel("parameters")
     ax.set_ylabel("test accuracy (%)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     # variants of similar size sit close together: adjustText moves their labels apart, with a line to the point
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.08 * (high - low))     # room above the top points for their labels
     texts = [ax.text(x, y, tag, fontsize=8) for x, y, tag in tags]
-    adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
+    adjust_text(texts, ax=ax, expand=(1.2, 1.6), arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
     _save(fig, path)
 
 

@@ -173,7 +173,8 @@ def roofline(inputs, outputs, specs: dict[str, dict], plot_experiments: list[str
 
     record = read_json(inputs.peak)
     peak, env = record["peak"], record["environment"]
-    title = f"Roofline on {env['device_name']} ({env['device']}, {env['threads']} threads), measured ceilings"
+    n = env["threads"]
+    title = f"Roofline on {env['device_name']} ({env['device']}, {n} thread{'' if n == 1 else 's'}), measured ceilings"
     frames = [from_experiment_table(pd.read_csv(p)) for p in inputs.tables]
     if len(inputs.part3_counts):   # a list: empty where Part 3 is not configured
         counts = pd.read_csv(inputs.part3_counts[0])

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from report_fixture import render_fixture_report
-from testlib import pdf_words
+from testlib import mostly_empty_pages, pdf_words
 
 from mlalab.report import context, filters, render
 
@@ -129,6 +129,7 @@ def test_pdf_stays_on_the_page_and_answers_every_question(rendered):
     pdf = rendered["out"] / "report" / "report.pdf"
     pages = pdf_words(pdf)
     assert pages
+    assert not mostly_empty_pages(pages), f"pages {mostly_empty_pages(pages)} of {len(pages)} are mostly empty"
     for n, (w, h, words) in enumerate(pages, 1):
         outside = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5]
         assert not outside, f"page {n}: {outside[:5]} run past the page"

@@ -179,3 +179,11 @@ def test_a_group_job_asking_more_memory_than_a_node_has_is_refused():
         "per node: lower those rules' mem_mb in set-resources in the profile"]
     fits = [dataclasses.replace(j, mem_mb=8000) for j in part3]
     assert slurm.problems([timed, *fits], limits) == []
+
+
+def test_allocation_cpus_caps_a_job_to_what_slurm_gave_it():
+    assert slurm.allocation_cpus({"SLURM_JOB_CPUS_PER_NODE": "1"}) == 1
+    assert slurm.allocation_cpus({"SLURM_JOB_CPUS_PER_NODE": "4(x2)"}) == 4
+    assert slurm.allocation_cpus({"SLURM_JOB_CPUS_PER_NODE": "8,4"}) == 8
+    assert slurm.allocation_cpus({}) is None
+    assert slurm.allocation_cpus({"SLURM_JOB_CPUS_PER_NODE": ""}) is None

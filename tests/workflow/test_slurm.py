@@ -137,8 +137,8 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
     mnist = smk.mnist_dir()
     work = smk.copy_pipeline(tmp_path / "work")
     profile = _user_profile(work)
-    cmd = [*smk.SNAKEMAKE, "--nocolor", "--profile", str(profile), "--configfile", "config.quick.yaml",
-           "--config", f"mnist_dir={mnist}", "results=results/quick", "results/quick/tables/part1b.csv"]
+    cmd = [*smk.SNAKEMAKE, "results/quick/tables/part1b.csv", "--nocolor", "--profile", str(profile),
+           "--configfile", "config.quick.yaml", "--config", f"mnist_dir={mnist}", "results=results/quick"]
     proc = subprocess.Popen(cmd, cwd=work, env=smk.env_for(work), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines, slurm_ids = [], []

@@ -15,6 +15,7 @@ from mlalab.plan.config import profile_batches
 from mlalab.plan.deps import closure
 from mlalab.plan.mnist import FILES as MNIST_FILES
 from mlalab.plan.precision import trained_runs
+from mlalab.plan.slurm import allocation_cpus
 
 LAB = expand_lab(config)
 SPECS = latency_plan.model_specs(config, LAB)   # every model id the lab builds -> its spec
@@ -50,6 +51,8 @@ def timing_threads(wildcards=None):
         cores = workflow.cores
     except WorkflowError:
         return 1
+    if workflow.remote_exec:    # inside a cluster job: never more than its allocation
+        cores = min(cores, allocation_cpus(os.environ) or cores)
     return timed_threads(ISOLATION, cores, config["timing"].get("threads", 1))
 
 
