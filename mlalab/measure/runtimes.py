@@ -9,14 +9,13 @@ on a GPU the copy in and out is part of each timed call, as it is for anyone ser
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
 from mlalab.measure import precision as modes
-
-ENGINES = ("eager", "compile", "onnxruntime")
 
 
 @dataclass
@@ -29,15 +28,12 @@ class Runner:
 
 def _eager(net, x, precision: str, device: torch.device, compiled: bool) -> Runner:
     v = modes.prepare(net, precision, device)
-    model = torch.compile(v.model) if compiled else v.model
+    if compiled:
+        v = dataclasses.replace(v, model=torch.compile(v.model))
     xd = x.to(v.device)
 
     def call():
-        with torch.inference_mode():
-            if v.autocast_dtype is not None:
-                with torch.autocast(v.device.type, dtype=v.autocast_dtype):
-                    return modes.main_output(model(xd))
-            return modes.main_output(model(xd))
+        return modes.main_output(modes.forward(v, xd))
 
     return Runner(call, v.device, "torch.compile (inductor)" if compiled else "eager")
 
@@ -80,7 +76,7 @@ def prepare(engine: str, net: torch.nn.Module, x: torch.Tensor, precision: str, 
         if onnx_path is None:
             raise ValueError("onnxruntime needs the model's ONNX file")
         return _onnxruntime(onnx_path, x, precision, device)
-    raise ValueError(f"unknown runtime {engine!r}; known: {ENGINES}")
+    raise ValueError(f"unknown runtime {engine!r}: eager, compile or onnxruntime")
 
 
 def reference(net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -146,13 +146,15 @@ def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, cfg: 
                     return model(x)
             return model(x)
 
-    stats = measure_with(call, device, cfg)
-    batch = x.shape[0]
-    stats["batch_size"] = batch
-    stats["throughput_per_s"] = batch / stats["latency_median_s"]
-    stats["throughput_p10_per_s"] = batch / stats["latency_p90_s"]  # slowest tenth of calls -> lowest throughput
-    stats["throughput_p90_per_s"] = batch / stats["latency_p10_s"]
-    return stats
+    return with_throughput(measure_with(call, device, cfg), x.shape[0])
+
+
+def with_throughput(stats: dict, batch: int) -> dict:
+    """Latency stats of one batch plus its batch size and throughput = batch / median (p10/p90 from the
+    opposite latency quantiles: the slowest tenth of calls gives the lowest throughput)."""
+    return {**stats, "batch_size": batch, "throughput_per_s": batch / stats["latency_median_s"],
+            "throughput_p10_per_s": batch / stats["latency_p90_s"],
+            "throughput_p90_per_s": batch / stats["latency_p10_s"]}
 
 
 def environment(device: torch.device) -> dict:

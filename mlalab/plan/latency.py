@@ -155,9 +155,9 @@ def paths(config: dict, pts: list[tuple[str, str, int]]) -> list[str]:
     return list(dict.fromkeys(path(r, m, p, b) for m, p, b in pts))
 
 
-# What a latency or ONNX job asks a cluster (a local run ignores it), by the model's source: about three times the peak RSS measured in
-# the full default build (MNIST models 0.6 GB, ResNet18 1.5 GB, BERT-base 2.1 GB timing and 2.5 GB exporting),
-# room for larger models of the same source; raise it in the profile's set-resources for much larger ones.
+# What a latency or ONNX job asks a cluster (a local run ignores it), by the model's source: about three times
+# the peak RSS measured in the full default build (MNIST models 0.6 GB, ResNet18 1.5 GB, BERT-base 2.1 GB timing
+# and 2.5 GB exporting), room for larger models of the same source; raise it in the profile's set-resources.
 RESOURCES = {"mnist": {"mem_mb": 2000, "runtime": 30}, "torchvision": {"mem_mb": 4000, "runtime": 60},
              "transformers": {"mem_mb": 8000, "runtime": 90}}
 

@@ -26,13 +26,6 @@ def _mnist_batch(test_images: torch.Tensor, batch_size: int) -> torch.Tensor:
     return x
 
 
-def _throughput(stats: dict, batch: int) -> dict:
-    # as timing.latency derives it, for runtimes timed through a callable
-    return {**stats, "batch_size": batch, "throughput_per_s": batch / stats["latency_median_s"],
-            "throughput_p10_per_s": batch / stats["latency_p90_s"],
-            "throughput_p90_per_s": batch / stats["latency_p10_s"]}
-
-
 def _other_runtime(inputs, net, x, runtime: str, precision: str, timing_cfg: dict, device, log) -> dict:
     """compile / onnxruntime: timed through mlalab.measure.runtimes, agreement with eager fp32 recorded."""
     ref = runtimes.reference(net, x)
@@ -40,7 +33,7 @@ def _other_runtime(inputs, net, x, runtime: str, precision: str, timing_cfg: dic
                               onnx_path=inputs.onnx[0] if runtime == "onnxruntime" else None)
     log(f"{runner.detail} on {runner.device}: timing {timing_cfg}")
     agree = runtimes.agreement(ref, runner.call())   # the first call also compiles / builds the session
-    stats = _throughput(timing.measure_with(runner.call, runner.device, timing_cfg), x.shape[0])
+    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, timing_cfg), x.shape[0])
     return {**stats, **agree, "runtime_detail": runner.detail, "_device": runner.device}
 
 

@@ -8,16 +8,19 @@ import pandas as pd
 
 from mlalab.io import shape_text as _shape
 from mlalab.measure.memory import crossover_batch
+from mlalab.plan.latency import RUNTIMES
 from mlalab.stages.tables import LATENCY_COLUMNS
 
 AGREEMENT = ["output_max_abs_error", "output_max_rel_error"]
 
 
+_LABELS = {pair: name for name, pair in RUNTIMES.items()}
+
+
 def runtime_label(runtime: str, precision: str) -> str:
-    """The name `part3.runtimes` gives a (runtime, precision) pair: eager, bf16, compile, onnxruntime."""
-    if runtime == "eager":
-        return "eager" if precision == "fp32" else precision
-    return runtime if precision == "fp32" else f"{runtime}-{precision}"
+    """The name `part3.runtimes` gives a (runtime, precision) pair (mlalab.plan.latency.RUNTIMES: eager, bf16,
+    compile, onnxruntime); a pair it does not name is `runtime-precision`."""
+    return _LABELS.get((runtime, precision), f"{runtime}-{precision}")
 
 
 def runtimes(records: list[dict]) -> pd.DataFrame:
