@@ -137,7 +137,9 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
     mnist = smk.mnist_dir()
     work = smk.copy_pipeline(tmp_path / "work")
     profile = _user_profile(work)
-    cmd = [*smk.SNAKEMAKE, "results/quick/tables/part1b.csv", "--nocolor", "--profile", str(profile),
+    # one group job of the Part 3 counters (~30 s): still running when Ctrl-C comes, so it must be cancelled
+    targets = [f"results/quick/part3/{t}" for t in ("bert/counts.json", "bert/gemms.json", "resnet18/counts.json")]
+    cmd = [*smk.SNAKEMAKE, *targets, "--nocolor", "--profile", str(profile),
            "--configfile", "config.quick.yaml", "--config", f"mnist_dir={mnist}", "results=results/quick"]
     proc = subprocess.Popen(cmd, cwd=work, env=smk.env_for(work), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -158,6 +160,15 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
             subprocess.run(["scancel", *slurm_ids])
     out = "".join(lines) + out
     assert proc.returncode != 0, out[-3000:]
-    states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(slurm_ids), "-o", "%i %T"],
-                            capture_output=True, text=True).stdout
-    assert not re.search(r"\b(PENDING|RUNNING|CONFIGURING)\b", states), (states, out[-3000:])
+    # scancel is asynchronous: the job takes a moment to leave RUNNING after Snakemake has exited
+    deadline = time.monotonic() + 60
+    while True:
+        states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(slurm_ids), "-o", "%i %T"],
+                                capture_output=True, text=True).stdout
+        active = re.search(r"\b(PENDING|RUNNING|CONFIGURING|COMPLETING)\b", states)
+        if not active or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    print(f"after Ctrl-C: {states.strip()}")
+    assert not active, (states, out[-3000:])
+    assert "CANCELLED" in states, (states, out[-3000:])
