@@ -41,6 +41,16 @@ def _cluster_or_skip() -> None:
         pytest.fail(f"MLALAB_SLURM=1 but the controller does not answer: {ping.stdout}{ping.stderr}")
 
 
+def _wait_for_state(job_ids: list[str], state: str, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", "%i %T"],
+                                capture_output=True, text=True).stdout
+        if state in states or time.monotonic() > deadline:
+            return states
+        time.sleep(0.5)
+
+
 def _default_partition() -> str:
     parts = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, check=True).stdout.split()
     return next((p.rstrip("*") for p in parts if p.endswith("*")), parts[0])
@@ -141,8 +151,11 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
     targets = [f"results/quick/part3/{t}" for t in ("bert/counts.json", "bert/gemms.json", "resnet18/counts.json")]
     cmd = [*smk.SNAKEMAKE, *targets, "--nocolor", "--profile", str(profile),
            "--configfile", "config.quick.yaml", "--config", f"mnist_dir={mnist}", "results=results/quick"]
+    # a shell without job control starts background commands with SIGINT ignored, and Python keeps that: restore
+    # the terminal's default so the signal below is the user's Ctrl-C however the tests were launched
     proc = subprocess.Popen(cmd, cwd=work, env=smk.env_for(work), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines, slurm_ids = [], []
     try:
         for line in proc.stdout:
@@ -151,6 +164,9 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
             if slurm_ids:
                 break
         assert slurm_ids, "".join(lines[-40:])
+        # the plugin prints the submission before it registers the job for cancellation (CI once sent Ctrl-C in
+        # between, and the job ran to COMPLETED): press Ctrl-C once the job runs, as a user watching squeue would
+        _wait_for_state(slurm_ids, "RUNNING", timeout_s=60)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=120)
     finally:
