@@ -115,18 +115,28 @@ class Request:
 
 
 # A job's block: `rule NAME:` then `    key: value` fields; inside a group job both are indented four more spaces.
-_RULE = re.compile(r"^\s*(?:local)?(?:rule|checkpoint) (\w+):\s*$")
+_RULE = re.compile(r"^\s*(local)?(?:rule|checkpoint) (\w+):\s*$")
 _FIELD = re.compile(r"^\s+(\w+): (.*)$")
 _GROUP = re.compile(r"^\[.*\] Group job (\S+) ")
 
 
-def requests(dry_run_text: str) -> list[Request]:
-    """Every job of a `snakemake -n` listing with what it asks: CPUs (resource cpus_per_task if set, else
-    threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu, or gres gpu:N), partition."""
+_LOCALRULES = re.compile(r"^localrules:\s*(.+)$", re.M)
+
+
+def local_rules(snakefile_text: str) -> set[str]:
+    """The rules a Snakefile's `localrules:` statements name (a dry run does not say which jobs are local)."""
+    return {name.strip() for names in _LOCALRULES.findall(snakefile_text) for name in names.split(",")
+            if name.strip()}
+
+
+def requests(dry_run_text: str, local: set[str] = frozenset({"all"})) -> list[Request]:
+    """Every cluster job of a `snakemake -n` listing with what it asks: CPUs (resource cpus_per_task if set, else
+    threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu, or gres gpu:N), partition.
+    Jobs of the `local` rules, or printed as `localrule`, run on the submit host and ask the cluster nothing."""
     jobs, cur, group, groups = [], None, "", 0
 
     def close():
-        if cur is not None and cur["rule"] != "all":
+        if cur is not None and not cur["local"] and cur["rule"] not in local:
             res = cur.get("resources", {})
             gpu = int(res.get("gpu") or res.get("gpus") or 0) or gpus(res.get("gres", ""))
             jobs.append(Request(
@@ -147,7 +157,7 @@ def requests(dry_run_text: str) -> list[Request]:
             close()
             if not line.startswith(" "):     # a job at the top level is alone, whatever came before
                 group = ""
-            cur = {"rule": m.group(1), "group": group}
+            cur = {"rule": m.group(2), "group": group, "local": bool(m.group(1))}
         elif cur is not None and _FIELD.match(line):
             key, value = _FIELD.match(line).groups()
             if key == "threads":

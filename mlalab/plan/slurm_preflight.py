@@ -9,7 +9,8 @@ profile and arguments, reads the partitions and nodes (`scontrol show partition 
     PENDING (PartitionConfig) forever and Snakemake would wait without a word), or a partition that does not exist;
   * `sacct` answers "Slurm accounting storage is disabled" while the profile leaves the status command at its
     default (sacct): the plugin would never see a job finish.
-Exit 0 prints what was checked. Needs SLURM's client commands, not torch.
+The Snakefile's `localrules` run on the submit host and are not checked.  Exit 0 prints what was checked.
+Needs SLURM's client commands, not torch.
 """
 
 from __future__ import annotations
@@ -41,12 +42,22 @@ def status_command(profile: Path, args: list[str]) -> str | None:
     return None
 
 
+def _snakefile(args: list[str]) -> Path:
+    """The Snakefile a run would read: -s/--snakefile, else Snakemake's default locations."""
+    for i, a in enumerate(args):
+        if a in ("-s", "--snakefile") and i + 1 < len(args):
+            return Path(args[i + 1])
+        if a.startswith("--snakefile="):
+            return Path(a.split("=", 1)[1])
+    return next((p for p in (Path("Snakefile"), Path("workflow/Snakefile")) if p.exists()), Path("Snakefile"))
+
+
 def check(profile: Path, args: list[str]) -> tuple[list[str], str]:
     """(problems, summary) of a run `snakemake --profile profile *args`."""
     dry = _run([sys.executable, "-m", "snakemake", "-n", "-F", "--nocolor", "--profile", str(profile), *args])
     if dry.returncode != 0:
         return [f"the dry run failed (rc {dry.returncode}):\n{(dry.stdout + dry.stderr)[-3000:]}"], ""
-    jobs = slurm.requests(dry.stdout + dry.stderr)
+    jobs = slurm.requests(dry.stdout + dry.stderr, local=slurm.local_rules(_snakefile(args).read_text()) | {"all"})
     parts, nodes = _run(["scontrol", "show", "partition", "-o"]), _run(["scontrol", "show", "node", "-o"])
     if parts.returncode != 0 or nodes.returncode != 0:
         return [f"scontrol does not answer (is this a SLURM submit host?): {parts.stderr}{nodes.stderr}"], ""

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlalab.plan import slurm
+
 REPO = Path(__file__).resolve().parents[2]
 
 PROFILES = ["slurm", "slurm-gpu"]
@@ -48,7 +50,8 @@ def test_profile_groups_small_jobs_keeps_logs_and_polls_early(name):
     groups = prof["groups"]
     assert set(prof["group-components"]) == set(groups.values()), "every group has a component count, and only those"
     assert groups["profile"] == groups["diagram"], "an architecture's profile and diagram travel together"
-    assert groups["experiment_table"] == groups["part3_table"]
+    # a grouped rule is never local (Snakemake's is_local), so the Snakefile's localrules stay out of the groups
+    assert not set(groups) & slurm.local_rules((REPO / "Snakefile").read_text())
     assert groups["train"] == groups["latency"] or name == "slurm-gpu"
     assert prof["slurm-keep-successful-logs"] is True
     assert prof["slurm-init-seconds-before-status-checks"] <= 10
@@ -57,3 +60,13 @@ def test_profile_groups_small_jobs_keeps_logs_and_polls_early(name):
         for group in set(groups.values()):
             members = {part.get(r, "cpu") for r, g in groups.items() if g == group}
             assert len(members) == 1, (group, members)
+
+
+@pytest.mark.parametrize("name", ["slurm", "slurm-gpu"])
+def test_profile_runs_the_localrules_one_at_a_time(name):
+    """Snakemake ignores local-cores for localrules (snakemake/snakemake#2896): each asks the one submit_host slot
+    the profile offers, so the profile's list must be the Snakefile's."""
+    prof = yaml.safe_load((REPO / "profiles" / name / "profile.yaml").read_text())
+    assert "submit_host=1" in prof["resources"]
+    asking = {rule for rule, res in prof["set-resources"].items() if res.get("submit_host") == 1}
+    assert asking == slurm.local_rules((REPO / "Snakefile").read_text())
