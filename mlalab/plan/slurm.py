@@ -129,14 +129,15 @@ def local_rules(snakefile_text: str) -> set[str]:
             if name.strip()}
 
 
-def requests(dry_run_text: str, local: set[str] = frozenset({"all"})) -> list[Request]:
+def requests(dry_run_text: str, local: set[str] = frozenset()) -> list[Request]:
     """Every cluster job of a `snakemake -n` listing with what it asks: CPUs (resource cpus_per_task if set, else
     threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu, or gres gpu:N), partition.
-    Jobs of the `local` rules, or printed as `localrule`, run on the submit host and ask the cluster nothing."""
+    Jobs of the `local` rules, or printed as `localrule`, run on the submit host and ask the cluster nothing (nor
+    does `all`, which runs nothing)."""
     jobs, cur, group, groups = [], None, "", 0
 
     def close():
-        if cur is not None and not cur["local"] and cur["rule"] not in local:
+        if cur is not None and not cur["local"] and cur["rule"] not in local | {"all"}:
             res = cur.get("resources", {})
             gpu = int(res.get("gpu") or res.get("gpus") or 0) or gpus(res.get("gres", ""))
             jobs.append(Request(

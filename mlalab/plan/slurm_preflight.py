@@ -57,7 +57,7 @@ def check(profile: Path, args: list[str]) -> tuple[list[str], str]:
     dry = _run([sys.executable, "-m", "snakemake", "-n", "-F", "--nocolor", "--profile", str(profile), *args])
     if dry.returncode != 0:
         return [f"the dry run failed (rc {dry.returncode}):\n{(dry.stdout + dry.stderr)[-3000:]}"], ""
-    jobs = slurm.requests(dry.stdout + dry.stderr, local=slurm.local_rules(_snakefile(args).read_text()) | {"all"})
+    jobs = slurm.requests(dry.stdout + dry.stderr, local=slurm.local_rules(_snakefile(args).read_text()))
     parts, nodes = _run(["scontrol", "show", "partition", "-o"]), _run(["scontrol", "show", "node", "-o"])
     if parts.returncode != 0 or nodes.returncode != 0:
         return [f"scontrol does not answer (is this a SLURM submit host?): {parts.stderr}{nodes.stderr}"], ""

@@ -4,8 +4,6 @@ a 2-CPU test node (tests/slurm/), a GPU cluster with per-partition limits. No cl
 from __future__ import annotations
 
 import dataclasses
-import re
-from pathlib import Path
 
 import pytest
 
@@ -111,7 +109,7 @@ def test_gres_gpus():
 
 
 def test_dry_run_requests_include_grouped_jobs_and_skip_local_ones():
-    jobs = {j.rule: j for j in slurm.requests(DRY_RUN, local={"all", "report"})}
+    jobs = {j.rule: j for j in slurm.requests(DRY_RUN, local={"report"})}
     assert set(jobs) == {"part3_resnet18_q1", "diagram", "latency"}
     assert (jobs["part3_resnet18_q1"].cpus, jobs["part3_resnet18_q1"].mem_mb, jobs["part3_resnet18_q1"].runtime_min) \
         == (4, 8000, 60)
@@ -196,16 +194,3 @@ def test_allocation_cpus_caps_a_job_to_what_slurm_gave_it():
     assert slurm.allocation_cpus({"SLURM_JOB_CPUS_PER_NODE": "8,4"}) == 8
     assert slurm.allocation_cpus({}) is None
     assert slurm.allocation_cpus({"SLURM_JOB_CPUS_PER_NODE": ""}) is None
-
-
-def test_local_rules_of_the_snakefile():
-    """The preflight's reading of `localrules:` (a dry run prints local jobs as `rule`): the report's jobs run on the
-    submit host, every name is a rule of the workflow, and nothing timed is among them."""
-    root = Path(__file__).resolve().parents[2]
-    local = slurm.local_rules((root / "Snakefile").read_text())
-    defined = {m for f in (root / "workflow" / "rules").glob("*.smk")
-               for m in re.findall(r"^rule (\w+):", f.read_text(), re.M)}
-    assert {"mnist", "experiment_table", "report"} <= local <= defined
-    assert not local & {"train", "latency", "peak", "precision", "machine", "part3_resnet18_q1"}
-    assert slurm.local_rules("localrules: a, b\nrule a:\n    shell: 'x'\nlocalrules: c\n") == {"a", "b", "c"}
-

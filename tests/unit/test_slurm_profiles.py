@@ -70,3 +70,12 @@ def test_profile_runs_the_localrules_one_at_a_time(name):
     assert "submit_host=1" in prof["resources"]
     asking = {rule for rule, res in prof["set-resources"].items() if res.get("submit_host") == 1}
     assert asking == slurm.local_rules((REPO / "Snakefile").read_text())
+
+
+def test_local_rules_of_the_snakefile():
+    """The preflight's reading of `localrules:` (a dry run prints local jobs as `rule`): the report's jobs run on the
+    submit host, every name is a rule of the workflow, and nothing timed is among them."""
+    local = slurm.local_rules((REPO / "Snakefile").read_text())
+    assert {"mnist", "experiment_table", "report"} <= local <= set(_rules())
+    assert not local & {"train", "latency", "peak", "precision", "machine", "part3_resnet18_q1"}
+    assert slurm.local_rules("localrules: a, b\nrule a:\n    shell: 'x'\nlocalrules: c\n") == {"a", "b", "c"}

@@ -41,12 +41,16 @@ def _cluster_or_skip() -> None:
         pytest.fail(f"MLALAB_SLURM=1 but the controller does not answer: {ping.stdout}{ping.stderr}")
 
 
-def _wait_for_state(job_ids: list[str], state: str, timeout_s: float) -> str:
+ACTIVE = re.compile(r"\b(PENDING|RUNNING|CONFIGURING|COMPLETING)\b")
+
+
+def _poll_states(job_ids: list[str], done, timeout_s: float) -> str:
+    """`squeue` lines (id, state) of the jobs, polled until done(lines) or the timeout; the last lines."""
     deadline = time.monotonic() + timeout_s
     while True:
         states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", "%i %T"],
                                 capture_output=True, text=True).stdout
-        if state in states or time.monotonic() > deadline:
+        if done(states) or time.monotonic() > deadline:
             return states
         time.sleep(0.5)
 
@@ -169,7 +173,7 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
         assert slurm_ids, "".join(lines[-40:])
         # the plugin prints the submission before it registers the job for cancellation (CI once sent Ctrl-C in
         # between, and the job ran to COMPLETED): press Ctrl-C once the job runs, as a user watching squeue would
-        _wait_for_state(slurm_ids, "RUNNING", timeout_s=60)
+        _poll_states(slurm_ids, lambda states: "RUNNING" in states, timeout_s=60)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=120)
     finally:
@@ -180,14 +184,8 @@ def test_ctrl_c_cancels_the_submitted_jobs(tmp_path):
     out = "".join(lines) + out
     assert proc.returncode != 0, out[-3000:]
     # scancel is asynchronous: the job takes a moment to leave RUNNING after Snakemake has exited
-    deadline = time.monotonic() + 60
-    while True:
-        states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(slurm_ids), "-o", "%i %T"],
-                                capture_output=True, text=True).stdout
-        active = re.search(r"\b(PENDING|RUNNING|CONFIGURING|COMPLETING)\b", states)
-        if not active or time.monotonic() > deadline:
-            break
-        time.sleep(1)
+    states = _poll_states(slurm_ids, lambda states: not ACTIVE.search(states), timeout_s=60)
+    active = ACTIVE.search(states)
     print(f"after Ctrl-C: {states.strip()}")
     assert not active, (states, out[-3000:])
     assert "CANCELLED" in states, (states, out[-3000:])
