@@ -30,7 +30,7 @@ include: "workflow/rules/compare.smk"
 # Under a cluster executor these run on the submit host: each is seconds of pandas, matplotlib or WeasyPrint on
 # files already there, where a cluster job would add a queue start and a nested Snakemake; `mnist` downloads, and
 # compute nodes are often offline.  Nothing timed is among them.
-localrules: mnist, experiment_table, part3_table, part3_figure, roofline, report_plots, report, compare
+localrules: mnist, experiment_table, latency_table, part3_table, part3_figure, roofline, report_plots, report, compare
 
 
 rule all:

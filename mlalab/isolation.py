@@ -1,12 +1,22 @@
 """How a timed job shares the machine (config `timing.isolation`), recorded with every figure.
 
-* exclusive: a timed job takes every core Snakemake was given, so nothing runs beside it (the default the
-  lab was built with: the quietest figures, the longest wall time);
-* pinned: a timed job takes `timing.threads` cores (default 1) and pins itself to that many cores of its own
-  (os.sched_setaffinity), so two timed jobs on a 2-core machine run side by side without sharing a core.
+* pinned (the default): a timed job (a latency series, the peak) holds the whole machine: Snakemake gives it
+  every core, so no other job of the build runs beside it, and it locks every core against other builds on the
+  machine; it computes on `timing.threads` of them (default 1), pinned (os.sched_setaffinity). Why the whole
+  machine for one thread: pinning separates cores, not the shared cache and memory bus, and a neighbour's
+  streaming (another model's timing, a training epoch) once slowed a small CNN's calls twofold midway through
+  its series. Training jobs (timed too: training time) take `timing.threads` pinned cores each and may run
+  side by side with each other; their records say what ran beside them.
+* shared: as pinned, but a timed job takes only its own `timing.threads` cores, so timed jobs run side by side
+  (faster builds; the figures carry `beside_jobs`, and drift checks catch what that costs);
+* exclusive: a timed job takes every core Snakemake was given and computes on all of them.
 
 A job claims its cores with one lock file per core (fcntl.flock, released by the kernel when the job ends or is
-killed), so side-by-side jobs never pick the same core; torch's threads are set to the cores it holds.
+killed), so jobs never pick the same core; torch's threads are set to the cores it computes on. A timed job that
+finds its cores taken (another build on the machine) waits for them rather than measure beside that build; if
+they stay taken it fails as a fault of the machine, recording nothing, so a later run retries it.
+Every job of any build also registers itself while it runs (`register_job`), so a measurement can name what ran
+beside it (`running_jobs`).
 """
 
 from __future__ import annotations
@@ -14,7 +24,9 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
+import time
 from pathlib import Path
+from typing import Callable
 
 LOCK_DIR = Path(os.environ.get("MLALAB_CORE_LOCKS", Path(tempfile.gettempdir()) / "mlalab-cores"))
 _held: list = []   # open lock files: the claim lasts as long as the process
@@ -24,12 +36,9 @@ def allowed_cores() -> list[int]:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
 
 
-def claim_cores(n: int) -> list[int]:
-    """Lock `n` free cores of this process's allowed set (non-blocking, first free first) and pin the process
-    to them. Returns the cores; fewer than `n` (possibly none) when other jobs hold the rest."""
-    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+def _lock_free_cores(cores: list[int], n: int) -> list[int]:
     got = []
-    for core in allowed_cores():
+    for core in cores:
         if len(got) == n:
             break
         f = open(LOCK_DIR / f"core{core}.lock", "w")
@@ -40,18 +49,90 @@ def claim_cores(n: int) -> list[int]:
             continue
         _held.append(f)
         got.append(core)
-    if got and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, got)
     return got
 
 
-def timed_threads(isolation: str, cores: int, threads: int = 1) -> int:
-    """Threads (= Snakemake cores) a timed rule asks for: all of them when exclusive, `threads` when pinned."""
-    if isolation == "exclusive":
+def _release(cores: list[int]) -> None:
+    names = {str(LOCK_DIR / f"core{c}.lock") for c in cores}
+    for f in [f for f in _held if f.name in names]:
+        f.close()
+        _held.remove(f)
+
+
+def claim_cores(n: int, hold: int | None = None, wait_s: float = 0.0,
+                log: Callable[[str], None] | None = None) -> list[int]:
+    """Lock `hold` (default `n`) cores of this process's allowed set, first free first, and pin the process to
+    `n` of them; returns those `n`. With `wait_s` > 0, wait up to that long for the cores other jobs hold
+    (and raise CoresBusy if they stay taken); without, take what is free: fewer than `n`, possibly none."""
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    allowed = allowed_cores()
+    want = min(max(n, hold or n), len(allowed))
+    got = _lock_free_cores(allowed, want)
+    deadline, said = time.monotonic() + wait_s, 0.0
+    while len(got) < want and wait_s > 0:
+        _release(got)   # all or nothing: two jobs each holding a core and waiting for the other's would deadlock
+        if time.monotonic() > deadline:
+            raise CoresBusy(f"{want} of the cores {allowed} stayed locked by other jobs for {wait_s:g} s "
+                            f"(another build on this machine?): not measuring beside them")
+        if log and time.monotonic() - said >= 30:
+            log(f"waiting for {want} free core(s) of {allowed}; running: {'; '.join(running_jobs()) or '?'}")
+            said = time.monotonic()
+        time.sleep(0.5)
+        got = _lock_free_cores(allowed, want)
+    used = sorted(got)[:n]
+    if used and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, used)
+    return used
+
+
+class CoresBusy(RuntimeError):
+    """A timed job's cores stayed taken by other jobs: a fault of the machine's load, not of the config."""
+
+
+def register_job(name: str) -> None:
+    """Mark this process as a running job named `name` until it exits (a lock file the kernel releases)."""
+    folder = LOCK_DIR / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    f = open(folder / f"{os.getpid()}.job", "w")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    f.write(name)
+    f.flush()
+    _held.append(f)
+
+
+def running_jobs() -> set[str]:
+    """The names of the other jobs running now, of any build on this machine; stale entries are swept."""
+    out = set()
+    folder = LOCK_DIR / "jobs"
+    if not folder.is_dir():
+        return out
+    for path in folder.glob("*.job"):
+        if path.stem == str(os.getpid()):
+            continue
+        try:
+            with open(path) as f:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:        # held: that job is running
+                    out.add(f.read().strip() or path.stem)
+                    continue
+            path.unlink(missing_ok=True)        # lockable: its job has ended
+        except OSError:
+            continue
+    return out
+
+
+MODES = ("pinned", "shared", "exclusive")
+
+
+def timed_threads(isolation: str, cores: int, threads: int = 1, whole_machine: bool = False) -> int:
+    """Threads (= Snakemake cores) a timed rule asks for: all of them when exclusive, and when pinned for a job
+    that holds the whole machine (`whole_machine`: latency, peak); else `threads`."""
+    if isolation not in MODES:
+        raise ValueError(f"timing.isolation must be one of {', '.join(MODES)}, got {isolation!r}")
+    if isolation == "exclusive" or (isolation == "pinned" and whole_machine):
         return cores
-    if isolation == "pinned":
-        return max(1, min(int(threads), cores))
-    raise ValueError(f"timing.isolation must be exclusive or pinned, got {isolation!r}")
+    return max(1, min(int(threads), cores))
 
 
 def cluster_executor(argv: list[str], environ) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from mlalab.io import write_json
-from mlalab.isolation import claim_cores
+from mlalab.isolation import CoresBusy, allowed_cores, claim_cores, register_job
 
 
 class JobLog:
@@ -70,7 +70,8 @@ def is_machine_failure(exc: BaseException) -> bool:
     error. Such a failure must not be cached as a result: the job fails (no output kept), so the next plain run
     retries it. Anything else (e.g. the lab's own ValueError for an impossible batch size) is the config's."""
     text = str(exc).lower()
-    return isinstance(exc, MachineFailure) or is_out_of_memory(exc) or any(w in text for w in _DEVICE_WORDS)
+    return (isinstance(exc, (MachineFailure, CoresBusy)) or is_out_of_memory(exc)
+            or any(w in text for w in _DEVICE_WORDS))
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -121,23 +122,44 @@ def _scalars(params: dict) -> dict:
     return {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool))}
 
 
+# How long a timed job waits for cores that another build on the machine holds before it gives up (recording
+# nothing, so the next run retries it): a latency series or a training epoch of the other build ends well before.
+CORE_WAIT_S = 1800.0
+
+
+def _pin(timed: dict | None, mode: str, threads: int, log: JobLog) -> list[int]:
+    """Claim cores as `timing.isolation` says (mlalab.isolation). A timed job (`timed`: its rule's `isolation`
+    param, {mode, threads, whole_machine}) waits for its cores and, pinned and whole_machine, holds them all;
+    any other torch job takes what is free."""
+    if not timed:
+        return claim_cores(threads)
+    n = int(timed.get("threads") or 1)
+    hold = len(allowed_cores()) if mode == "pinned" and timed.get("whole_machine") else n
+    return claim_cores(n, hold=hold, wait_s=CORE_WAIT_S, log=log)
+
+
 def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), outputs=(), threads: int = 1,
-            log: JobLog | None = None, record_failures: bool = False, isolation: str | None = None) -> dict | None:
-    """Run `body` with what it asks for by name; write its record (see module doc). Returns the record."""
+            log: JobLog | None = None, record_failures: bool = False, isolation: str | None = None,
+            job: str | None = None) -> dict | None:
+    """Run `body` with what it asks for by name; write its record (see module doc). Returns the record.
+    `job` names the job in the machine's register of running jobs (what a measurement records beside it)."""
     log = log or JobLog(None)
+    if job:
+        register_job(job)
     wanted = inspect.signature(body).parameters
     context = {"inputs": inputs, "outputs": outputs, "log": log, "threads": threads}
     record_path = _record_path(outputs)
-    # Timed rules pass timing.isolation as a param (it shapes their figures); other torch jobs are pinned too
-    # under `pinned`, so they never share a core with a timed job (mlalab.isolation).
-    isolation = params.get("isolation") or isolation or "exclusive"
+    # Timed rules pass their isolation as a param (it shapes their figures); other torch jobs are pinned too
+    # under `pinned`/`shared`, so they never share a core with a timed job (mlalab.isolation).
+    timed = params.get("isolation")
+    isolation = (timed or {}).get("mode") or isolation or "exclusive"
     cores = None
     try:
         kwargs = {k: v for k, v in {**params, **context}.items() if k in wanted}
         if "torch" in sys.modules:  # a torch job (its body's module imports torch): pin its threads first
-            if isolation == "pinned":
-                cores = claim_cores(threads)
-                log(f"pinned to core(s) {cores}")
+            if isolation in ("pinned", "shared"):
+                cores = _pin(timed, isolation, threads, log)
+                log(f"pinned to core(s) {cores}" if cores else "no free core: running unpinned (not a timed job)")
                 threads = max(1, len(cores))
             threads = set_threads(threads)
             kwargs.update({k: v for k, v in (("threads", threads),) if k in wanted})
@@ -169,6 +191,7 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
 def run(smk, body: Callable[..., dict | None], record_failures: bool = False) -> dict | None:
     """Entry point of every scripts/*.py: `run(snakemake, body)`."""
     params = {k: getattr(smk.params, k) for k in smk.params.keys()}
+    job = " ".join([smk.rule, *(str(v) for v in smk.wildcards)]) + f" [{smk.config.get('results', '?')}]"
     return execute(body, params, inputs=smk.input, outputs=smk.output, threads=smk.threads,
                    log=JobLog(smk.log[0] if smk.log else None), record_failures=record_failures,
-                   isolation=(smk.config.get("timing") or {}).get("isolation"))
+                   isolation=(smk.config.get("timing") or {}).get("isolation"), job=job)

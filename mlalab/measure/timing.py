@@ -10,8 +10,24 @@ their launch. Two ways to decide how many calls (the config's `timing.mode`):
   `budget_s` seconds of timed calls are spent, or at `max_repeats`. The calls made and the precision reached
   are recorded beside the figure (`latency_repeats`, `latency_ci95_rel`, `timing_stop`).
 
-The confidence interval of the median is distribution-free, from order statistics: with n sorted samples,
-[x_(j), x_(n+1-j)] where j is the largest rank with P(Binomial(n, 1/2) < j) <= 2.5 %. It needs n >= 6.
+Intervals are distribution-free, from order statistics: the q-quantile of n sorted samples lies in
+[x_(l), x_(u)] where l is the largest rank with P(Binomial(n, q) < l) <= 2.5 % and u the smallest with
+P(Binomial(n, q) >= u) <= 2.5 %. The median's needs n >= 6; the p90's upper bound 36 calls, the p99's 368
+(MLPerf's early-stopping estimate of a percentile is the same kind of binomial bound).
+
+Drift. Such an interval is a claim that the calls are alike (exchangeable). A series whose conditions change
+midway (a neighbour starts streaming memory, the clock steps) breaks it: the median of a mixture is then
+printed as if known to +-2 %. So every series is checked: its calls are split into a first and a second half
+in call order, and each half gets its own median and 95 % interval. The halves *drifted* when those intervals
+do not overlap (the same noise rule the report uses to compare two medians, so a series is flagged exactly
+when the report would call its own two halves different; two disjoint 95 % intervals are a conservative test,
+so a steady series is seldom re-measured for nothing). Why halves and not a change-point test: a step, a
+ramp and a burst all move one half's median, the statistic is the one the report prints, and it needs no
+model of the noise. A drifted series is timed again after a short pause (`drift_retries` more tries); the
+first series that holds is kept. If none holds, the last is kept and marked `drifted`, and its interval is
+widened to span both halves' intervals, so it never claims a precision the calls did not show. A series too
+short for two intervals (fewer than 12 calls) is `unchecked`; an adaptive series never stops on precision
+before it can be checked.
 """
 
 from __future__ import annotations
@@ -41,46 +57,118 @@ def quantile(sorted_xs: list[float], q: float) -> float:
     return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
 
 
-def median_ci(sorted_xs: list[float], level: float = 0.95) -> tuple[float, float] | None:
-    """Distribution-free confidence interval of the median from order statistics; None for n < 6 (too few
-    samples for any interval at 95 %)."""
+MIN_CI_CALLS = 6   # the fewest calls with a 95 % interval of the median: a half of a checked series needs this many
+
+
+def _binom_cdf(n: int, q: float) -> list[float]:
+    """[P(Binomial(n, q) <= k) for k = 0..n], in log space so n in the tens of thousands does not overflow."""
+    if q <= 0 or q >= 1:
+        raise ValueError(f"quantile level must be in (0, 1), got {q}")
+    lq, lp = math.log(q), math.log1p(-q)
+    out, acc = [], 0.0
+    for k in range(n + 1):
+        acc += math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lq + (n - k) * lp)
+        out.append(acc)
+    return out
+
+
+def quantile_bounds(sorted_xs: list[float], q: float, level: float = 0.95) -> tuple[float | None, float | None]:
+    """Distribution-free (lower, upper) confidence bounds of the q-quantile from order statistics (module doc);
+    either is None when the series is too short for it at this level."""
     n = len(sorted_xs)
+    if n == 0:
+        return None, None
     alpha = (1 - level) / 2
-    cdf, j = 0.0, 0
-    for k in range(n // 2 + 1):   # cdf = P(Binomial(n, 1/2) <= k - 1) before adding term k
-        if cdf + math.comb(n, k) / 2 ** n > alpha:
-            j = k
-            break
-        cdf += math.comb(n, k) / 2 ** n
-    if j < 1:
-        return None
-    return sorted_xs[j - 1], sorted_xs[n - j]
+    cdf = _binom_cdf(n, q)
+    # lower: the largest rank l (1-based) with P(B < l) = cdf[l - 1] <= alpha
+    lows = [r for r in range(1, n + 1) if cdf[r - 1] <= alpha]
+    # upper: the smallest rank u with P(B >= u) = 1 - cdf[u - 1] <= alpha
+    highs = [r for r in range(1, n + 1) if 1 - cdf[r - 1] <= alpha + 1e-12]
+    return (sorted_xs[lows[-1] - 1] if lows else None), (sorted_xs[highs[0] - 1] if highs else None)
+
+
+def median_ci(sorted_xs: list[float], level: float = 0.95) -> tuple[float, float] | None:
+    """The median's interval (quantile_bounds at 1/2); None for n < 6 (too few samples for any 95 % interval)."""
+    lo, hi = quantile_bounds(sorted_xs, 0.5, level)
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def summarize(times_s: list[float], prefix: str = "latency") -> dict:
     """The record's statistics of one series of timed calls, named `{prefix}_median_s` ... `{prefix}_repeats`
-    (docs/columns.md)."""
+    (docs/columns.md), with the tail (p90, p99) and the bounds of each tail percentile as MLPerf quotes them."""
     xs = sorted(times_s)
+    tails = {}
+    for q, name in ((0.9, "p90"), (0.99, "p99")):
+        lo, hi = quantile_bounds(xs, q)
+        tails[f"{prefix}_{name}_ci95_low_s"], tails[f"{prefix}_{name}_ci95_high_s"] = lo, hi
     return {
         f"{prefix}_median_s": quantile(xs, 0.5),
         f"{prefix}_p10_s": quantile(xs, 0.1),
         f"{prefix}_p90_s": quantile(xs, 0.9),
+        f"{prefix}_p99_s": quantile(xs, 0.99),
         f"{prefix}_mean_s": statistics.fmean(xs),
         f"{prefix}_std_s": statistics.stdev(xs) if len(xs) > 1 else 0.0,
         f"{prefix}_min_s": xs[0],
         f"{prefix}_max_s": xs[-1],
         f"{prefix}_repeats": len(xs),
         **_ci_columns(xs, prefix),
+        **tails,
     }
 
 
 def _ci_columns(xs: list[float], prefix: str) -> dict:
     ci = median_ci(xs)
-    med = quantile(xs, 0.5)
     if ci is None:
         return {f"{prefix}_ci95_low_s": None, f"{prefix}_ci95_high_s": None, f"{prefix}_ci95_rel": None}
+    return _interval(ci, quantile(xs, 0.5), prefix)
+
+
+def _interval(ci: tuple[float, float], med: float, prefix: str) -> dict:
     return {f"{prefix}_ci95_low_s": ci[0], f"{prefix}_ci95_high_s": ci[1],
             f"{prefix}_ci95_rel": (ci[1] - ci[0]) / 2 / med if med > 0 else None}
+
+
+def halves(samples: list[float]) -> dict:
+    """The drift check of one series in call order (module doc): each half's median and 95 % interval, and the
+    verdict `stable`, `drifted` (the two intervals do not overlap) or `unchecked` (a half has < 6 calls)."""
+    h = len(samples) // 2          # an odd series drops its middle call, so both halves have h calls
+    first, second = sorted(samples[:h]), sorted(samples[len(samples) - h:])
+    ci1, ci2 = (median_ci(first), median_ci(second)) if h >= MIN_CI_CALLS else (None, None)
+    m1, m2 = (quantile(first, 0.5), quantile(second, 0.5)) if h else (math.nan, math.nan)
+    if ci1 is None or ci2 is None:
+        verdict = "unchecked"
+    else:
+        verdict = "drifted" if ci1[1] < ci2[0] or ci2[1] < ci1[0] else "stable"
+    return {"verdict": verdict, "ratio": m2 / m1 if m1 > 0 else math.nan, "first": ci1, "second": ci2}
+
+
+def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, budget: float, target: float,
+            mode: str, watch: Callable[[], set[str]] | None, seen: set[str]) -> tuple[list[float], str]:
+    """One series of timed calls (module doc); `watch()` is sampled about twice a second (on a clock apart from
+    the calls' own) and what it returns is added to `seen`."""
+    check_from = max(lo, 2 * MIN_CI_CALLS)   # never stop on precision before the drift check is possible
+    samples: list[float] = []
+    last_watch = time.monotonic()
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        samples.append(time.perf_counter() - t0)
+        n = len(samples)
+        if watch is not None and time.monotonic() - last_watch >= 0.5:
+            seen.update(watch())
+            last_watch = time.monotonic()
+        if n >= hi:
+            return samples, ("repeats" if mode == "fixed" else "max_repeats")
+        if n < lo:
+            continue
+        if sum(samples) >= budget:
+            return samples, "budget"
+        if n >= check_from and (n % 5 == 0 or n == check_from):  # sorting is not free for tiny calls
+            xs = sorted(samples)
+            ci, med = median_ci(xs), quantile(xs, 0.5)
+            if ci is not None and (ci[1] - ci[0]) / 2 <= target * med:
+                return samples, "precision"
 
 
 def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats: int,
@@ -89,9 +177,13 @@ def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats
     return measure_with(fn, device, {"mode": "fixed", "warmup": warmup, "repeats": repeats}, prefix)
 
 
-def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, prefix: str = "latency") -> dict:
-    """Time `fn` per call as the timing config `cfg` says (fixed or adaptive, see the module doc); returns the
-    summary statistics, the raw samples (`{prefix}_samples_s`) and how the series stopped."""
+def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, prefix: str = "latency",
+                 watch: Callable[[], set[str]] | None = None, log: Callable[[str], None] | None = None) -> dict:
+    """Time `fn` per call as the timing config `cfg` says (fixed or adaptive, see the module doc), checking the
+    series for drift and timing it again when it drifted (`drift_retries`, after `drift_pause_s`); returns the
+    summary statistics, the raw samples (`{prefix}_samples_s`), how the series stopped and its drift verdict.
+    `watch`: a callable naming what runs beside the measurement (mlalab.isolation.running_jobs), recorded as
+    `beside_jobs`."""
     mode = cfg.get("mode", "fixed")
     if mode == "fixed":
         lo = hi = int(cfg["repeats"])
@@ -103,50 +195,95 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
         raise ValueError(f"timing.mode must be fixed or adaptive, got {mode!r}")
     if lo < 1 or hi < lo:
         raise ValueError(f"timing: need 1 <= repeats/min_repeats <= max_repeats, got {lo}..{hi}")
-    for _ in range(int(cfg.get("warmup", 0))):
-        fn()
-    sync(device)
-    samples: list[float] = []
-    stop = "repeats"
-    while True:
-        t0 = time.perf_counter()
-        fn()
+    retries, pause = int(cfg.get("drift_retries", 2)), float(cfg.get("drift_pause_s", 1.0))
+    seen: set[str] = set(watch()) if watch is not None else set()
+    ratios = []
+    for attempt in range(1 + max(0, retries)):
+        if attempt:
+            (log or (lambda _m: None))(f"the series drifted (second half / first half {ratios[-1]:.3f}): pausing "
+                                       f"{pause:g} s and timing it again (try {attempt + 1})")
+            time.sleep(pause)
+        for _ in range(int(cfg.get("warmup", 0))):
+            fn()
         sync(device)
-        samples.append(time.perf_counter() - t0)
-        n = len(samples)
-        if n >= hi:
-            stop = "repeats" if mode == "fixed" else "max_repeats"
+        samples, stop = _series(fn, device, lo, hi, budget, target, mode, watch, seen)
+        check = halves(samples)
+        ratios.append(check["ratio"])
+        if check["verdict"] != "drifted":
             break
-        if n < lo:
-            continue
-        if sum(samples) >= budget:
-            stop = "budget"
-            break
-        if n % 5 == 0 or n == lo:  # re-check the interval every few calls: sorting is not free for tiny calls
-            xs = sorted(samples)
-            ci, med = median_ci(xs), quantile(xs, 0.5)
-            if ci is not None and (ci[1] - ci[0]) / 2 <= target * med:
-                stop = "precision"
-                break
-    return {**summarize(samples, prefix), f"{prefix}_samples_s": samples, "timing_mode": mode,
-            "timing_stop": stop, **({"timing_budget_s": budget, "timing_target_rel_ci": target}
-                                    if mode == "adaptive" else {})}
+    if watch is not None:
+        seen.update(watch())
+    stats = summarize(samples, prefix)
+    if check["verdict"] == "drifted":   # an interval that spans both halves: no precision the calls did not show
+        both = (min(check["first"][0], check["second"][0]), max(check["first"][1], check["second"][1]))
+        stats.update(_interval(both, stats[f"{prefix}_median_s"], prefix))
+    return {**stats, f"{prefix}_samples_s": samples, "timing_mode": mode, "timing_stop": stop,
+            f"{prefix}_drift": check["verdict"], f"{prefix}_drift_ratio": check["ratio"],
+            f"{prefix}_tries": len(ratios), f"{prefix}_drift_ratios": ratios,
+            **({"beside_jobs": ";".join(sorted(seen))} if watch is not None else {}),
+            **({"timing_budget_s": budget, "timing_target_rel_ci": target} if mode == "adaptive" else {})}
 
 
-def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, cfg: dict,
-            autocast_dtype: torch.dtype | None = None) -> dict:
-    """Inference latency of one batch `x` (eval mode, no autograd) timed as `cfg` says (measure_with), and
-    throughput = batch / median."""
+def _forward(model: torch.nn.Module, device: torch.device, autocast_dtype: torch.dtype | None):
+    """One inference call of `model` on a batch: eval mode, no autograd, under autocast when asked."""
     model.eval()
 
-    def call():
+    def call(x):
         with torch.inference_mode():
             if autocast_dtype is not None:
                 with torch.autocast(device.type, dtype=autocast_dtype):
                     return model(x)
             return model(x)
 
-    return with_throughput(measure_with(call, device, cfg), x.shape[0])
+    return call
+
+
+def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, cfg: dict,
+            autocast_dtype: torch.dtype | None = None, watch: Callable[[], set[str]] | None = None,
+            log: Callable[[str], None] | None = None) -> dict:
+    """Inference latency of one batch `x` (eval mode, no autograd) timed as `cfg` says (measure_with), and
+    throughput = batch / median."""
+    forward = _forward(model, device, autocast_dtype)
+    return with_throughput(measure_with(lambda: forward(x), device, cfg, watch=watch, log=log), x.shape[0])
+
+
+def data_pass(model: torch.nn.Module, data: torch.Tensor, batch_size: int, device: torch.device,
+              autocast_dtype: torch.dtype | None = None) -> dict:
+    """One pass over `data` in batches of `batch_size`, the way the lab's test-set inference runs: its total
+    time (`test_set_time_s`), and each full batch timed on its own (`test_pass_batch_*`: median and its 95 %
+    interval), an independent figure of what one call costs to set beside the latency record's."""
+    forward = _forward(model, device, autocast_dtype)
+    per_batch = []
+    t_start = time.perf_counter()
+    for i in range(0, len(data), batch_size):
+        t0 = time.perf_counter()
+        forward(data[i:i + batch_size])
+        sync(device)
+        if i + batch_size <= len(data):   # the last, partial batch is not a call of the same size
+            per_batch.append(time.perf_counter() - t0)
+    total = time.perf_counter() - t_start
+    xs = sorted(per_batch)
+    ci = median_ci(xs)
+    return {"test_set_time_s": total, "test_samples": len(data), "test_pass_batches": len(xs),
+            "test_pass_batch_median_s": quantile(xs, 0.5) if xs else None,
+            "test_pass_batch_ci95_low_s": ci[0] if ci else None, "test_pass_batch_ci95_high_s": ci[1] if ci else None}
+
+
+def pass_agreement(record: dict) -> dict:
+    """The latency median against the same model's test-set pass per batch, by the report's noise rule (two
+    medians differ when their 95 % intervals do not overlap): `slower` (a single call is slower than a batch of a
+    full pass, which cannot be unless the series was disturbed), `faster`, `agrees`, or `unchecked` (no interval).
+    The ratio latency median / pass batch median is kept beside it."""
+    med, ref = record.get("latency_median_s"), record.get("test_pass_batch_median_s")
+    if not med or not ref:
+        return {}
+    lo, hi = record.get("latency_ci95_low_s"), record.get("latency_ci95_high_s")
+    plo, phi = record.get("test_pass_batch_ci95_low_s"), record.get("test_pass_batch_ci95_high_s")
+    if None in (lo, hi, plo, phi):
+        verdict = "unchecked"
+    else:
+        verdict = "slower" if lo > phi else "faster" if hi < plo else "agrees"
+    return {"test_pass_ratio": med / ref, "test_pass_agreement": verdict}
 
 
 def with_throughput(stats: dict, batch: int) -> dict:

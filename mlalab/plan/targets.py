@@ -35,10 +35,15 @@ def efficiency_tables(config: dict) -> dict[str, str]:
     return out
 
 
+def latency_table(config: dict) -> dict[str, str]:
+    """Every latency record in one table: how each figure was timed (Methods)."""
+    return {"latency": f"{results(config)}/tables/latency.csv"}
+
+
 def tables(config: dict) -> dict[str, str]:
     """Every table the report reads, by name."""
     return {**experiment_tables(config), **layer_tables(config), **part3_tables(config),
-            **efficiency_tables(config)}
+            **efficiency_tables(config), **latency_table(config)}
 
 
 def batch_experiments(config: dict) -> list[str]:

@@ -15,11 +15,13 @@ import pandas as pd
 
 from mlalab.report.facts.common import ok_rows
 from mlalab.report.facts.efficiency import efficiency_facts
+from mlalab.report.facts.methods import timing_facts
 from mlalab.report.facts.mnist import batch_facts, layer_facts, precision_fact, variant_facts
 from mlalab.report.facts.part3 import part3_facts
 from mlalab.report.facts.validation import validation_rows
 
-TEXT_COLUMNS = ("label", "model", "name", "error", "precision", "runtime", "timing_method", "torch")
+TEXT_COLUMNS = ("label", "model", "name", "error", "precision", "runtime", "timing_method", "torch", "beside_jobs",
+                "cores", "isolation", "latency_drift", "test_pass_agreement", "timing_stop", "timing_mode")
 
 
 def read_table(path) -> pd.DataFrame | None:
@@ -135,6 +137,7 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
         "figures": figures,
         "onnx": onnx,
         "validation": validation_rows(tables, config),
+        "timing_facts": timing_facts(tables.get("latency"), config),
         "provenance": provenance,
     }
 

@@ -9,10 +9,12 @@ the whole test set.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
 
+from mlalab import isolation
 from mlalab.measure import models, runtimes, timing
 from mlalab.measure import precision as modes
 
@@ -33,7 +35,8 @@ def _other_runtime(inputs, net, x, runtime: str, precision: str, timing_cfg: dic
                               onnx_path=inputs.onnx[0] if runtime == "onnxruntime" else None)
     log(f"{runner.detail} on {runner.device}: timing {timing_cfg}")
     agree = runtimes.agreement(ref, runner.call())   # the first call also compiles / builds the session
-    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, timing_cfg), x.shape[0])
+    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, timing_cfg,
+                                                       watch=isolation.running_jobs, log=log), x.shape[0])
     return {**stats, **agree, "runtime_detail": runner.detail, "_device": runner.device}
 
 
@@ -54,7 +57,7 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
             record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
         log(f"median {stats['latency_median_s'] * 1e3:.3f} ms over {stats['latency_repeats']} calls, "
             f"max abs error vs eager fp32 {stats['output_max_abs_error']:.3g}")
-        record.update(timing.environment(stats["_device"]))
+        record.update(timing.environment(stats["_device"]), load_avg_1m=_load())
         return record
     test = ref = None
     if spec["source"] == "mnist":
@@ -71,23 +74,27 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
         record.update(runtimes.agreement(ref, modes.main_output(modes.forward(variant, x))))
     log(f"{model} {precision} batch {batch_size} on {variant.device}: timing {timing_cfg}")
     stats = timing.latency(variant.model, x.to(variant.device), variant.device, timing_cfg,
-                           variant.autocast_dtype)
+                           variant.autocast_dtype, watch=isolation.running_jobs, log=log)
     record.update(stats)
     if "seq_len" in spec:
         record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
     log(f"median {stats['latency_median_s'] * 1e3:.3f} ms over {stats['latency_repeats']} calls "
-        f"(stopped: {stats['timing_stop']}, 95% CI +-{100 * (stats['latency_ci95_rel'] or float('nan')):.1f}%), "
-        f"throughput {stats['throughput_per_s']:.1f}/s")
+        f"(stopped: {stats['timing_stop']}, 95% CI +-{100 * (stats['latency_ci95_rel'] or float('nan')):.1f}%, "
+        f"halves {stats['latency_drift']} x{stats['latency_drift_ratio']:.3f}, {stats['latency_tries']} tries), "
+        f"throughput {stats['throughput_per_s']:.1f}/s; beside: {stats['beside_jobs'] or 'nothing'}")
     if test is not None and precision == "fp32" and timing_cfg.get("test_set_pass", True):
-        xt = test.to(variant.device)
-
-        def whole_test_set():
-            with torch.inference_mode():
-                for i in range(0, len(xt), batch_size):
-                    variant.model(xt[i:i + batch_size])
-
-        record["test_set_time_s"] = timing.measure(whole_test_set, variant.device, 0, 1)["latency_median_s"]
-        record["test_samples"] = len(xt)
-        log(f"whole test set ({len(xt)} images) in {record['test_set_time_s']:.3f}s")
-    record.update(timing.environment(variant.device))
+        record.update(timing.data_pass(variant.model, test.to(variant.device), batch_size, variant.device))
+        record.update(timing.pass_agreement(record))
+        log(f"whole test set ({len(test)} images) in {record['test_set_time_s']:.3f}s, "
+            f"{record['test_pass_batches']} full batches; latency median / their median: "
+            f"{record.get('test_pass_ratio', float('nan')):.3f} ({record.get('test_pass_agreement', 'no full batch')})")
+    record.update(timing.environment(variant.device), load_avg_1m=_load())
     return record
+
+
+def _load() -> float | None:
+    """The machine's 1-minute load average at the end of the measurement (this job counts about 1)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from mlalab.io import atomic_path
+from mlalab.isolation import running_jobs
 from mlalab.measure import counters
 from mlalab.measure.models import build_model
 from mlalab.measure.timing import environment
@@ -33,7 +34,8 @@ def train(inputs, outputs, spec: dict, data: dict, device: torch.device, threads
         model = build_model(spec["kind"], spec["model"])
         p = counters.params(model)
         record["params_total"], record["params_trainable"] = p["total"], p["trainable"]
-        record.update(train_loop(model, x, y, spec["batch_size"], spec["training"], spec["seed"], device, log))
+        record.update(train_loop(model, x, y, spec["batch_size"], spec["training"], spec["seed"], device, log,
+                                 watch=running_jobs))
         record.update(evaluate(model, xt, yt, device))
         record["environment"] = environment(device)
         log(f"accuracy {record['accuracy']:.4f}, test loss {record['test_loss']:.4f}, "

@@ -7,6 +7,13 @@ Two ceilings for the roofline:
   / 1e9 (each row has it at the median, p10, p90 and fastest repeat). The ceiling is the best over the
   configured sizes of the fastest repeat (see `summarize`): it is *attainable* (what PyTorch's BLAS
   reaches here with this many threads), not the vendor's datasheet peak.
+* conv: a 3x3 convolution of the shape ResNet's first stage runs (config `peak.conv`: batch, channels, spatial
+  size, kernel), 2 x MACs FLOPs. oneDNN's convolution kernels can beat the BLAS matmul on the same cores, and the
+  lab's CNNs and ResNet18 run convolutions: the fp32 compute ceiling (`compute_fp32_gflops`, the roofline's
+  roof) is the best of the matmuls and the convolution, so a model cannot beat it merely by running a better
+  kernel than the one that set the roof.
+* The ceilings run as the models' latencies do: the peak job holds the machine like a latency job and computes
+  on the same number of threads (`timing.threads` when pinned), so "% of peak" compares like with like.
 * tf32 (CUDA, Ampere and later): the fp32 matmul with `torch.backends.cuda.matmul.allow_tf32` on, i.e. on
   tensor cores with 10-bit mantissas. PyTorch leaves it off for matmuls but *on* for cuDNN convolutions
   (`torch.backends.cudnn.allow_tf32`), so a CNN's fp32 convs on a GPU can exceed the fp32 matmul ceiling;
@@ -21,8 +28,9 @@ from __future__ import annotations
 
 import torch
 
+from mlalab.isolation import running_jobs
 from mlalab.measure.precision import bf16_supported
-from mlalab.measure.timing import environment, measure
+from mlalab.measure.timing import environment, measure_with
 
 DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16}
 
@@ -66,7 +74,7 @@ def matmul(n: int, dtype: str, device: torch.device, warmup: int, repeats: int, 
     b = torch.randn(n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
     out = torch.empty(n, n, device=device, dtype=DTYPES[dtype])
     with _Tf32(dtype == "tf32"):
-        stats = measure(lambda: torch.mm(a, b, out=out), device, warmup, repeats)
+        stats = measure_with(lambda: torch.mm(a, b, out=out), device, _fixed(warmup, repeats), watch=running_jobs)
     flops = matmul_flops(n)
     return {"measure": "matmul", "precision": dtype, "size": n, "bytes": None, "flops": flops, **_timing(stats),
             "gflops": gflops(flops, stats["latency_median_s"]),
@@ -74,8 +82,34 @@ def matmul(n: int, dtype: str, device: torch.device, warmup: int, repeats: int, 
             "gflops_best": gflops(flops, stats["latency_min_s"]), "gbs": None, "gbs_best": None}
 
 
+def _fixed(warmup: int, repeats: int) -> dict:
+    return {"mode": "fixed", "warmup": warmup, "repeats": repeats}
+
+
 def _timing(stats: dict) -> dict:
-    return {k: stats[k] for k in ("latency_median_s", "latency_p10_s", "latency_p90_s", "latency_repeats")}
+    return {k: stats.get(k) for k in ("latency_median_s", "latency_p10_s", "latency_p90_s", "latency_repeats",
+                                      "latency_drift", "beside_jobs")}
+
+
+def conv_macs(batch: int, channels: int, size: int, kernel: int) -> int:
+    """MACs of a same-padded kernel x kernel convolution, channels -> channels, on size x size maps."""
+    return batch * channels * size * size * channels * kernel * kernel
+
+
+def conv(cfg: dict, dtype: str, device: torch.device, warmup: int, repeats: int, watch=None, seed: int = 0) -> dict:
+    """Time one convolution (module doc); GFLOP/s at the median, p10/p90 and fastest repeat."""
+    b, c, n, k = (int(cfg[key]) for key in ("batch", "channels", "size", "kernel"))
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(b, c, n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
+    layer = torch.nn.Conv2d(c, c, k, padding=k // 2, bias=False).to(device=device, dtype=DTYPES[dtype]).eval()
+    with torch.inference_mode(), _Tf32(dtype == "tf32"):
+        stats = measure_with(lambda: layer(x), device, _fixed(warmup, repeats), watch=watch)
+    flops = 2 * conv_macs(b, c, n, k)
+    return {"measure": "conv", "precision": dtype, "size": n, "bytes": None, "flops": flops, **_timing(stats),
+            "gflops": gflops(flops, stats["latency_median_s"]),
+            "gflops_p10": gflops(flops, stats["latency_p90_s"]), "gflops_p90": gflops(flops, stats["latency_p10_s"]),
+            "gflops_best": gflops(flops, stats["latency_min_s"]), "gbs": None, "gbs_best": None,
+            "shape": f"{b}x{c}x{n}x{n}, {k}x{k} kernel"}
 
 
 def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
@@ -83,7 +117,7 @@ def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
     numel = max(1, nbytes // 4)
     src = torch.ones(numel, device=device, dtype=torch.float32)
     dst = torch.empty_like(src)
-    stats = measure(lambda: dst.copy_(src), device, warmup, repeats)
+    stats = measure_with(lambda: dst.copy_(src), device, _fixed(warmup, repeats), watch=running_jobs)
     moved = 2 * numel * 4
     return {"measure": "copy", "precision": "fp32", "size": numel, "bytes": moved, "flops": None, **_timing(stats),
             "gflops": None, "gflops_p10": None, "gflops_p90": None, "gflops_best": None,
@@ -106,6 +140,10 @@ def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
         for n in cfg["matmul_sizes"]:
             row = matmul(int(n), dtype, device, warmup, repeats)
             log(f"matmul {dtype} n={n}: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
+            rows.append(row)
+        if cfg.get("conv"):
+            row = conv(cfg["conv"], dtype, device, warmup, repeats, watch=running_jobs)
+            log(f"conv {dtype} {row['shape']}: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
             rows.append(row)
     row = copy(int(cfg["copy_mib"]) * 2 ** 20, device, warmup, repeats)
     log(f"copy {cfg['copy_mib']} MiB: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gbs']:.1f} GB/s")
@@ -131,8 +169,8 @@ def summarize(rows: list[dict], key: str = "best") -> dict:
     def val(r, k):
         return r.get(k) if r.get(k) is not None else r.get(k.replace("_best", ""))
 
-    def best_row(dtype):
-        xs = [r for r in rows if r["measure"] == "matmul" and r["precision"] == dtype]
+    def best_row(dtype, measures=("matmul",)):
+        xs = [r for r in rows if r["measure"] in measures and r["precision"] == dtype]
         return max(xs, key=lambda r: val(r, gk)) if xs else None
 
     def best(dtype):
@@ -144,9 +182,11 @@ def summarize(rows: list[dict], key: str = "best") -> dict:
         return r["size"] if r else None
 
     bw = [val(r, bk) for r in rows if r["measure"] == "copy"]
-    fp32 = best("fp32")
+    top = best_row("fp32", ("matmul", "conv"))
+    fp32 = val(top, gk) if top else None
     bandwidth = max(bw) if bw else None
-    return {"matmul_fp32_gflops": fp32, "matmul_fp32_size": best_size("fp32"),
+    return {"compute_fp32_gflops": fp32, "compute_fp32_measure": top["measure"] if top else None,
+            "matmul_fp32_gflops": best("fp32"), "matmul_fp32_size": best_size("fp32"),
             "matmul_tf32_gflops": best("tf32"), "matmul_tf32_size": best_size("tf32"),
             "matmul_bf16_gflops": best("bf16"), "matmul_bf16_size": best_size("bf16"),
             "copy_gbs": bandwidth, "ceiling_from": "fastest repeat" if key == "best" else "median",
@@ -163,6 +203,6 @@ def peak(outputs, peak: dict, device, log) -> None:
     log(f"device {device}, threads {torch.get_num_threads()}")
     record = measure_peak(peak, device, log)
     write_json(outputs.json, {**record, "config": peak,
-                              "method": "median of `repeats` timed calls (mlalab.measure.timing.measure) per "
+                              "method": "median of `repeats` timed calls (mlalab.measure.timing.measure_with) per "
                                         "size; matmul FLOPs = 2 n^3; copy bytes = read + write"})
     write_csv(outputs.table, pd.DataFrame(record["rows"]))

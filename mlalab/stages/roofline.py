@@ -92,7 +92,7 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
     (experiment, label, latency_p10_s, latency_p90_s, latency_repeats, source, device, threads) are kept.
     `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.stages.peak.summarize's dict.
     """
-    p32, bw = peak["matmul_fp32_gflops"], peak["copy_gbs"]
+    p32, bw = _compute_roof(peak), peak["copy_gbs"]
     ridge = p32 / bw
     out = []
     for row in timings.to_dict("records"):
@@ -111,6 +111,8 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
             "batch_size": bs, "precision": "fp32", "latency_median_s": lat,
             "latency_p10_s": row.get("latency_p10_s", math.nan), "latency_p90_s": row.get("latency_p90_s", math.nan),
             "latency_repeats": row.get("latency_repeats", math.nan),
+            # the median's interval and drift verdict travel with it: the report compares batches by them
+            **{k: row.get(k) for k in ("latency_ci95_low_s", "latency_ci95_high_s", "latency_drift")},
             "latency_per_sample_s": lat / bs,
             "macs_per_batch": macs, "macs_source": "analytic", "flops_per_batch": flops,
             "achieved_gflops": g,
@@ -128,6 +130,11 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
         })
         out.append(r)
     return pd.DataFrame(out)
+
+
+def _compute_roof(peak: dict) -> float:
+    """The fp32 compute roof: the best of the matmul and convolution ceilings (mlalab.stages.peak.summarize)."""
+    return peak.get("compute_fp32_gflops") or peak["matmul_fp32_gflops"]
 
 
 def _ok(row, k):
@@ -203,14 +210,14 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
     import matplotlib.pyplot as plt
     import numpy as np
 
-    p32, bw, p16 = peak["matmul_fp32_gflops"], peak["copy_gbs"], peak.get("matmul_bf16_gflops")
+    p32, bw, p16 = _compute_roof(peak), peak["copy_gbs"], peak.get("matmul_bf16_gflops")
     ai = frame["arithmetic_intensity_flop_per_byte"]
     lo = min(0.05, float(ai.min()) / 2 if len(ai) else 0.05)
     hi = max(20 * p32 / bw, float(ai.max()) * 2 if len(ai) else 1.0)
     xs = np.logspace(np.log10(lo), np.log10(hi), 200)
     fig, ax = plt.subplots(figsize=(7.5, 5))
     ax.plot(xs, np.minimum(p32, xs * bw), "k-", lw=2,
-            label=f"fp32 matmul {p32:.0f} GFLOP/s, copy {bw:.1f} GB/s")
+            label=f"fp32 {peak.get('compute_fp32_measure') or 'matmul'} {p32:.0f} GFLOP/s, copy {bw:.1f} GB/s")
     if peak.get("matmul_tf32_gflops"):
         p_tf = peak["matmul_tf32_gflops"]
         ax.plot(xs, np.minimum(p_tf, xs * bw), "k-.", lw=1, label=f"tf32 matmul {p_tf:.0f} GFLOP/s (cuDNN convs)")

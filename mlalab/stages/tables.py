@@ -11,11 +11,15 @@ from mlalab.report.noise import aggregate
 SEED_METRICS = ["train_time_s", "train_time_per_epoch_s", "accuracy", "test_loss"]
 
 
-LATENCY_COLUMNS = ["precision", "runtime", "latency_median_s", "latency_p10_s", "latency_p90_s", "latency_mean_s",
-                   "latency_std_s", "latency_min_s", "latency_max_s", "latency_repeats", "latency_ci95_low_s",
-                   "latency_ci95_high_s", "latency_ci95_rel", "timing_mode", "timing_stop", "throughput_per_s",
-                   "throughput_p10_per_s", "throughput_p90_per_s", "test_set_time_s", "device", "device_name",
-                   "threads", "torch", "timing_method"]
+LATENCY_COLUMNS = ["precision", "runtime", "latency_median_s", "latency_p10_s", "latency_p90_s", "latency_p99_s",
+                   "latency_mean_s", "latency_std_s", "latency_min_s", "latency_max_s", "latency_repeats",
+                   "latency_ci95_low_s", "latency_ci95_high_s", "latency_ci95_rel", "latency_p90_ci95_low_s",
+                   "latency_p90_ci95_high_s", "latency_p99_ci95_low_s", "latency_p99_ci95_high_s", "latency_drift",
+                   "latency_drift_ratio", "latency_tries", "timing_mode", "timing_stop", "throughput_per_s",
+                   "throughput_p10_per_s", "throughput_p90_per_s", "test_set_time_s", "test_pass_batch_median_s",
+                   "test_pass_batch_ci95_low_s", "test_pass_batch_ci95_high_s", "test_pass_ratio",
+                   "test_pass_agreement", "device", "device_name", "threads", "torch", "timing_method", "isolation",
+                   "cores", "beside_jobs", "load_avg_1m"]
 
 
 def _per_seed(rows: list[dict], metrics: dict) -> pd.DataFrame:
@@ -32,7 +36,27 @@ def latency_columns(record: dict | None) -> dict:
     """The latency record's columns as a table shows them (docs/columns.md); empty for a failed record."""
     if not record or record.get("status") != "ok":
         return {}
-    return {k: record.get(k) for k in LATENCY_COLUMNS}
+    out = {k: record.get(k) for k in LATENCY_COLUMNS}
+    if isinstance(out["cores"], list):   # the cores it was pinned to, as text: "0" or "0;1"
+        out["cores"] = ";".join(map(str, out["cores"]))
+    return out
+
+
+def latency_table(inputs, outputs, log) -> None:
+    """The latency rule's records side by side, one row each (`latency.csv`): what Methods reports of how every
+    figure was timed (calls, stop, drift, the test-set pass cross-check, isolation, what ran beside it)."""
+    from mlalab.io import read_json, write_csv
+
+    rows = []
+    for path in inputs.latency:
+        r = read_json(path)
+        rows.append({"model": r.get("model"), "batch_size": r.get("batch_size"), **latency_columns(r),
+                     "precision": r.get("precision"), "runtime": r.get("runtime", "eager"),
+                     "status": r.get("status", "ok"), "error": r.get("error")})
+    table = pd.DataFrame(rows)
+    write_csv(outputs.table, table)
+    drifted = int((table.get("latency_drift", pd.Series(dtype=str)) == "drifted").sum())
+    log(f"{len(table)} latency records, {drifted} drifted after every try")
 
 
 def experiment_table(rows: list[dict], metrics: dict, latencies: dict, profiles: dict) -> pd.DataFrame:

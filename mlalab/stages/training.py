@@ -26,8 +26,11 @@ def deterministic(seed: int) -> dict:
 
 
 def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, training: dict, seed: int,
-          device: torch.device, progress: Callable[[str], None] = print, progress_every_s: float = 10.0) -> dict:
-    """SGD over shuffled mini-batches; times the training loop only (data is already on the device)."""
+          device: torch.device, progress: Callable[[str], None] = print, progress_every_s: float = 10.0,
+          watch: Callable[[], set[str]] | None = None) -> dict:
+    """SGD over shuffled mini-batches; times the training loop only (data is already on the device). `watch()`
+    names what runs beside it (mlalab.isolation.running_jobs), sampled with each progress line: `beside_jobs`."""
+    seen = set(watch()) if watch else set()
     if batch_size > len(x):
         raise ValueError(f"batch_size {batch_size} is larger than the {len(x)} training samples")
     model.to(device).train()
@@ -56,6 +59,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, t
                 progress(f"epoch {epoch + 1}/{training['epochs']} step {step + 1}/{steps_per_epoch} "
                          f"elapsed {time.perf_counter() - t0:.1f}s loss {loss_value:.4f}")
                 last_report = time.perf_counter()
+                seen.update(watch() if watch else ())
         final_loss = loss.item()  # also synchronizes on CUDA
         epoch_times.append(time.perf_counter() - t0)
         epoch_losses.append(final_loss)
@@ -69,6 +73,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, t
         "last_batch_loss": epoch_losses,
         "steps_per_epoch": steps_per_epoch,
         "train_samples": len(x),
+        **({"beside_jobs": ";".join(sorted(seen | set(watch())))} if watch else {}),
     }
 
 

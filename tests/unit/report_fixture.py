@@ -23,7 +23,7 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
     mnist = {name: tables_dir / f"{name}.csv" for name in config["experiments"]}
     layer_tables = {f"{name}_layers": tables_dir / f"{name}_layers.csv" for name in config["experiments"]}
     part3 = {path.stem: path for path in sorted(tables_dir.glob("part3_*.csv"))}
-    efficiency = {name: tables_dir / f"{name}.csv" for name in ("peak", "roofline", "precision")
+    efficiency = {name: tables_dir / f"{name}.csv" for name in ("peak", "roofline", "precision", "latency")
                   if (tables_dir / f"{name}.csv").exists()}  # issue 6 (copied from a quick run)
     tables = {**mnist, **layer_tables, **part3, **efficiency}
     frames = {k: read_table(v) for k, v in tables.items()}

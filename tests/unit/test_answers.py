@@ -258,3 +258,26 @@ def test_part3_latency_facts_read_fp32_rows():
     assert [p["y"] for p in f["latency"]["points"]] == [0.01, 0.04]
     assert f["per_item"]["direction"] == "decreases" and f["throughput"]["best"]["x"] == 8
     assert f["throughput"]["within_spread"] is False
+
+
+def test_an_unstable_latency_is_named_and_not_ranked():
+    t = batch_table(lat=(0.001, 0.00101, 0.004))
+    steady = render_answer(mnist.batch_facts(t)["throughput"])
+    assert "The highest throughput is 64" in steady and "Unstable" not in steady
+    t["latency_drift"] = ["stable", "drifted", "stable"]
+    t["latency_drift_ratio"] = [1.0, 0.52, 1.0]
+    f = mnist.batch_facts(t)
+    assert f["latency"]["unstable"] == [{"x": 64, "ratio": 0.52}]
+    s = render_answer(f["throughput"])
+    assert "Unstable: the timed calls of batch 64 (second half 0.520× the first) changed speed midway" in s
+    assert "The highest throughput is" not in s      # the ranking rests on the unstable figure: not drawn
+
+
+def test_an_unstable_pair_gets_no_roofline_reading_or_speedup():
+    t = roofline_table().assign(latency_drift=["stable", "drifted"])
+    f = efficiency.roofline_facts(t)["models"][0]
+    s = render_answer(f, "roofline_model")
+    assert f["unstable"] == [128] and "Unstable" in s and "latency-bound" not in s
+    p = precision_table().assign(latency_drift=["stable", "drifted"])
+    c = efficiency.precision_facts(p)["compare"][0]
+    assert c["timing"] == "unstable" and "faster" not in render_answer(c, "precision_compare")

@@ -36,7 +36,8 @@ def test_adaptive_stops_as_soon_as_the_median_is_known(monkeypatch):
     cfg = {"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 500, "budget_s": 1e9,
            "target_rel_ci": 0.02}
     s = timing.measure_with(lambda: None, CPU, cfg)
-    assert s["timing_stop"] == "precision" and s["latency_repeats"] == 10
+    # 12, not 10: an adaptive series never stops on precision before its halves can be checked for drift
+    assert s["timing_stop"] == "precision" and s["latency_repeats"] == 12
     assert s["latency_ci95_rel"] == 0.0 and s["latency_median_s"] == 1.0
 
 
@@ -60,3 +61,80 @@ def test_bad_modes_and_counts_are_refused():
         timing.measure_with(lambda: None, CPU, {"mode": "sometimes"})
     with pytest.raises(ValueError, match="max_repeats"):
         timing.measure_with(lambda: None, CPU, {"mode": "adaptive", "min_repeats": 5, "max_repeats": 2})
+
+
+def test_quantile_bounds_follow_the_binomial():
+    xs = [float(i) for i in range(1, 101)]
+    assert timing.quantile_bounds(xs, 0.5) == (40.0, 61.0)      # the median's interval, as median_ci
+    lo, hi = timing.quantile_bounds(xs, 0.9)
+    assert (lo, hi) == (84.0, 96.0)         # exact binomial: P(B < 84) = 2.1 %, P(B >= 96) = 2.4 %
+    assert timing.quantile_bounds(xs, 0.99) == (97.0, None)     # 100 calls bound a p99 only from below
+    assert timing.quantile_bounds([float(i) for i in range(400)], 0.99)[1] is not None
+
+
+def steps(monkeypatch, durations):
+    """perf_counter that gives the calls these durations in order (then the last one for ever)."""
+    it = iter(durations)
+    last = {"d": durations[-1]}
+
+    def next_d():
+        last["d"] = next(it, last["d"])
+        return last["d"]
+
+    state = {"t": 0.0, "reads": 0}
+
+    def clock():
+        state["reads"] += 1
+        if state["reads"] % 2 == 0:
+            state["t"] += next_d()
+        return state["t"]
+
+    monkeypatch.setattr(timing.time, "perf_counter", clock)
+
+
+FIXED = {"mode": "fixed", "warmup": 0, "repeats": 40, "drift_retries": 2, "drift_pause_s": 0}
+
+
+def jitter(base, n, seed=0):
+    import random
+
+    rng = random.Random(seed)
+    return [base * (1 + 0.01 * rng.random()) for _ in range(n)]
+
+
+def test_a_steady_series_is_stable_and_timed_once(monkeypatch):
+    steps(monkeypatch, jitter(0.010, 40))
+    s = timing.measure_with(lambda: None, CPU, FIXED)
+    assert s["latency_drift"] == "stable" and s["latency_tries"] == 1
+    assert abs(s["latency_drift_ratio"] - 1) < 0.01
+
+
+def test_a_series_that_steps_down_midway_is_timed_again(monkeypatch):
+    # the first try: 25 calls at 25 ms, then 15 at 12 ms (a neighbour stopped); the second try is steady
+    steps(monkeypatch, jitter(0.025, 25) + jitter(0.012, 15, seed=1) + jitter(0.012, 40, seed=2))
+    logged = []
+    s = timing.measure_with(lambda: None, CPU, FIXED, log=logged.append)
+    assert s["latency_tries"] == 2 and s["latency_drift"] == "stable"
+    assert s["latency_drift_ratios"][0] < 0.6 and "drifted" in logged[0]
+    assert s["latency_median_s"] < 0.0125                       # the kept series is the steady one
+
+
+def test_a_series_that_keeps_stepping_up_is_flagged_with_an_honest_interval(monkeypatch):
+    one_try = jitter(0.012, 20) + jitter(0.025, 20, seed=1)
+    steps(monkeypatch, one_try * 3)
+    s = timing.measure_with(lambda: None, CPU, FIXED)
+    assert s["latency_tries"] == 3 and s["latency_drift"] == "drifted" and s["latency_drift_ratio"] > 1.9
+    # the interval spans both halves: it claims no precision the calls did not show
+    assert s["latency_ci95_low_s"] < 0.0125 and s["latency_ci95_high_s"] > 0.025
+
+
+def test_a_short_series_is_unchecked(monkeypatch):
+    steps(monkeypatch, jitter(0.010, 8))
+    s = timing.measure_with(lambda: None, CPU, {**FIXED, "repeats": 8})
+    assert s["latency_drift"] == "unchecked" and s["latency_tries"] == 1
+
+
+def test_what_runs_beside_a_series_is_recorded(monkeypatch):
+    steps(monkeypatch, jitter(0.010, 40))
+    s = timing.measure_with(lambda: None, CPU, FIXED, watch=lambda: {"train mlp-h256x3-bs1"})
+    assert s["beside_jobs"] == "train mlp-h256x3-bs1"

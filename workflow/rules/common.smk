@@ -43,23 +43,29 @@ def code(script):
     return closure([f"scripts/{script}.py"])
 
 
-def timing_threads(wildcards=None):
-    """Threads of a timed job (mlalab.isolation): every core Snakemake was given (`timing.isolation: exclusive`,
-    nothing runs beside it), or `timing.threads` pinned cores of its own (`pinned`, timed jobs side by side).
-    Without --cores (`snakemake --report`, executors that set threads per rule) there is no total: one thread."""
+def timing_threads(wildcards=None, whole_machine=False):
+    """Threads (Snakemake cores) of a timed job (mlalab.isolation): every core Snakemake was given when
+    `exclusive`, and when `pinned` for a job that holds the whole machine (latency, peak: nothing runs beside
+    it, while it computes on `timing.threads` pinned cores); else `timing.threads`. Without --cores
+    (`snakemake --report`, executors that set threads per rule) there is no total: one thread."""
     try:
         cores = workflow.cores
     except WorkflowError:
         return 1
     if workflow.remote_exec:    # inside a cluster job: never more than its allocation
         cores = min(cores, allocation_cpus(os.environ) or cores)
-    return timed_threads(ISOLATION, cores, config["timing"].get("threads", 1))
+    return timed_threads(ISOLATION, cores, config["timing"].get("threads", 1), whole_machine)
+
+
+def timed_job(whole_machine=False):
+    """A timed rule's `isolation` param: how the job claims cores (mlalab.runner), recorded with its figures."""
+    return {"mode": ISOLATION, "threads": timing_threads(whole_machine=False), "whole_machine": whole_machine}
 
 
 # A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the
 # `cores` it asks for (the profile's one CPU setting), whatever timing.isolation says for a local run.
 ISOLATION = ("exclusive" if workflow.remote_exec or cluster_executor(sys.argv, os.environ)
-             else config["timing"].get("isolation", "exclusive"))
+             else config["timing"].get("isolation", "pinned"))
 
 
 def final_outputs():

@@ -12,8 +12,8 @@ rule peak:
     params:
         peak=config.get("peak"),
         device=config["device"],
-        isolation=ISOLATION,
-    threads: timing_threads()
+        isolation=timed_job(whole_machine=True),
+    threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"
     log:

@@ -20,11 +20,11 @@ rule latency:
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
         data=lambda wc: config.get("data", {}) if SPECS[wc.model]["source"] == "mnist" else {},
         device=config["device"],
-        isolation=ISOLATION,
+        isolation=timed_job(whole_machine=True),
     resources:
         mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
         runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
-    threads: timing_threads()
+    threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"
     log:
@@ -33,3 +33,21 @@ rule latency:
         f"{BENCH}/latency/{{model}}/{{precision}}-bs{{batch}}.tsv"
     script:
         "../../scripts/latency.py"
+
+
+rule latency_table:
+    """Every latency record in one table: calls, stop, drift, the test-set pass cross-check, isolation and what
+    ran beside each figure (the report's Methods is written from it)."""
+    input:
+        latency=latency_plan.paths(config, latency_plan.points(config, LAB)),
+        code=code("latency_table"),
+    output:
+        table=targets.latency_table(config)["latency"],
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/tables/latency.log",
+    benchmark:
+        f"{BENCH}/tables/latency.tsv"
+    script:
+        "../../scripts/latency_table.py"

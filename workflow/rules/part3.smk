@@ -15,8 +15,8 @@ rule part3_resnet18_q1:
         warmup=P3.get("resnet18", {}).get("q1_warmup", 1),
         repeats=P3.get("resnet18", {}).get("q1_repeats", 5),
         device=config["device"],
-        isolation=ISOLATION,
-    threads: timing_threads()
+        isolation=timed_job(whole_machine=True),
+    threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"
     log:

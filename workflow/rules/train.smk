@@ -10,7 +10,7 @@ rule train:
         spec=lambda wc: LAB.runs[wc.run],
         data=config.get("data", {}),
         device=config["device"],
-        isolation=ISOLATION,
+        isolation=timed_job(whole_machine=False),
     threads: timing_threads()
     priority: 10    # the longest jobs of the lab (a batch-1 epoch takes minutes): start them first
     conda:

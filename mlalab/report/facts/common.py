@@ -10,6 +10,8 @@ Spread (the rule of mlalab.report.noise, quoted in the Methods section):
   with a single seed there is no spread (within_spread is None) and the sentence says so;
 * latency medians: two medians differ when the 95 % confidence intervals of the medians (order statistics,
   in every latency record) do not overlap; without an interval (fewer than 6 calls) within_spread is None.
+  A median whose series drifted (its halves differ beyond their intervals after every try,
+  mlalab.measure.timing) is `unstable`: no verdict is drawn from it (None) and the fact names it.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def verdict(a: dict, b: dict, spread: str | None):
             return None
         return bool(within_noise(Spread(a["y"], sa, n_a), Spread(b["y"], sb, n_b)))
     if spread == "ci95":
+        if a.get("unstable") or b.get("unstable"):
+            return None
         differ = medians_differ(*(Latency(p["y"], num(p.get("lo")), num(p.get("hi"))) for p in (a, b)))
         return None if differ is None else not differ
     return None
@@ -62,10 +66,16 @@ def latency_point(row, prefix: str = "latency", scale: float = 1.0, invert: bool
     `{prefix}_ci95_low_s`..`{prefix}_ci95_high_s` times `scale` (per image: 1 / batch), or `scale` divided by
     them when `invert` (throughput, GFLOP/s: a monotone map, so the interval maps to the interval)."""
     ys = [num(row.get(f"{prefix}_{k}_s")) for k in ("median", "ci95_low", "ci95_high")]
+    unstable = {"unstable": True} if unstable_row(row, prefix) else {}
     if invert:
         ys = [scale / y if y else math.nan for y in ys]
-        return {"y": ys[0], "lo": ys[2], "hi": ys[1]}
-    return {"y": ys[0] * scale, "lo": ys[1] * scale, "hi": ys[2] * scale}
+        return {"y": ys[0], "lo": ys[2], "hi": ys[1], **unstable}
+    return {"y": ys[0] * scale, "lo": ys[1] * scale, "hi": ys[2] * scale, **unstable}
+
+
+def unstable_row(row, prefix: str = "latency") -> bool:
+    """Whether a row's timed series drifted after every try (mlalab.measure.timing: `{prefix}_drift`)."""
+    return str(row.get(f"{prefix}_drift", "")) == "drifted"
 
 
 def with_ci_columns(t: pd.DataFrame) -> pd.DataFrame:
@@ -116,6 +126,9 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
             p["n"] = num(r.get(n)) if n and n in table.columns else 1
         if lo and hi:
             p["lo"], p["hi"] = num(r.get(lo)), num(r.get(hi))
+            if unstable_row(r):
+                p["unstable"] = True
+                p["drift_ratio"] = num(r.get("latency_drift_ratio"))
         points.append(p)
     if len(points) < 2:
         return None
@@ -135,6 +148,8 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
         "flat_steps": [] if exact else [
             {"a": p["x"], "b": q["x"]} for p, q in zip(points, points[1:]) if verdict(p, q, spread) is True],
         "exact": exact,
+        # figures whose timed calls changed speed midway: named, and nothing is ranked on them
+        "unstable": [{"x": p["x"], "ratio": p.get("drift_ratio", math.nan)} for p in points if p.get("unstable")],
         "n_seeds": int(max(num(p.get("n", 1)) or 1 for p in points)) if std else None,
         "best": None,
     }
@@ -143,5 +158,6 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
         best, runner = ranked[0], ranked[1]
         fact["best"] = {"x": best["x"], "y": best["y"], "word": best_word or ("highest" if higher_is_better else "lowest"),
                         "runner_x": runner["x"], "runner_y": runner["y"],
-                        "within_spread": verdict(best, runner, None if exact else spread)}
+                        "within_spread": verdict(best, runner, None if exact else spread),
+                        "unstable": bool(best.get("unstable") or runner.get("unstable"))}
     return fact

@@ -27,15 +27,16 @@ def peak_facts(peak: pd.DataFrame | None) -> dict:
         return {}
     out = {"ceilings": []}
     for (measure, precision), g in peak.groupby(["measure", "precision"], sort=False):
-        unit = "GFLOP/s" if measure == "matmul" else "GB/s"
-        col = "gflops" if measure == "matmul" else "gbs"
+        unit = "GB/s" if measure == "copy" else "GFLOP/s"
+        col = "gbs" if measure == "copy" else "gflops"
         best_col = f"{col}_best"
         if g[best_col].isna().all():
             continue
         r = g.loc[g[best_col].idxmax()]
         item = {"measure": str(measure), "precision": str(precision), "unit": unit, "best": num(r[best_col]),
-                "median": num(r.get(col)), "size": num(r.get("size")), "repeats": r.get("latency_repeats")}
-        if measure == "matmul":
+                "median": num(r.get(col)), "size": num(r.get("size")), "repeats": r.get("latency_repeats"),
+                "shape": r.get("shape") if isinstance(r.get("shape"), str) else None}
+        if measure != "copy":
             item["lo"], item["hi"] = num(r.get("gflops_p10")), num(r.get("gflops_p90"))
         else:  # bandwidth from the copy's timing spread: bytes / time (p90 time -> low bandwidth)
             b, p10, p90 = num(r.get("bytes")), r.get("latency_p10_s"), r.get("latency_p90_s")
@@ -46,6 +47,8 @@ def peak_facts(peak: pd.DataFrame | None) -> dict:
     name = first.get("device_name")
     out["device"] = str(first.get("device", "")) + (f" ({name})" if isinstance(name, str) and name else "")
     out["threads"] = first.get("threads")
+    beside = [str(b) for b in peak.get("beside_jobs", pd.Series(dtype=object)).dropna() if str(b)]
+    out["beside"] = sorted({j for b in beside for j in b.split(";")})
     return out
 
 
@@ -96,6 +99,7 @@ def roofline_facts(roof: pd.DataFrame | None) -> dict:
             "large": {"batch": int(hi.batch_size), "gflops": b["y"], "pct": num(hi.pct_of_peak_fp32),
                       "bound": hi.get("bound")},
             "gain": gain, "reading": _reading(gain), "within_spread": verdict(a, b, "ci95"),
+            "unstable": [int(r.batch_size) for r, point in ((lo, a), (hi, b)) if point.get("unstable")],
         })
     pct = t["pct_of_peak_fp32"].astype(float)
     best = t.loc[pct.idxmax()]
@@ -106,7 +110,8 @@ def roofline_facts(roof: pd.DataFrame | None) -> dict:
         "best": {"model": str(best.model), "label": str(best.get("label", "")), "batch": int(best.batch_size),
                  "pct": num(best.pct_of_peak_fp32), "gflops": num(best.achieved_gflops)},
         "median_pct": float(pct.median()), "n": len(t), "below_10pct": int((pct < 10).sum()),
-        "over_peak": [{"model": str(r.model), "batch": int(r.batch_size), "pct": num(r.pct_of_peak_fp32)}
+        "over_peak": [{"model": str(r.model), "batch": int(r.batch_size), "pct": num(r.pct_of_peak_fp32),
+                       "threads": num(r.get("threads")), "device": str(r.get("device", ""))}
                       for _, r in t[pct > 100].iterrows()],
         "n_memory": int(bounds.get("memory", 0)), "n_compute": int(bounds.get("compute", 0)),
     }
@@ -124,7 +129,8 @@ def _compare(model, batch, r, ref) -> dict:
         "model": str(model), "precision": str(r["precision"]), "batch": int(batch),
         "bytes": size, "ref_bytes": ref_size, "size_ratio": size / ref_size if ref_size else math.nan,
         "latency": a["y"], "ref_latency": b["y"], "speed": speed,
-        "timing": "unknown" if within is None else "same" if within else ("faster" if a["y"] < b["y"] else "slower"),
+        "timing": ("unstable" if a.get("unstable") or b.get("unstable") else "unknown" if within is None
+                   else "same" if within else ("faster" if a["y"] < b["y"] else "slower")),
         "within_spread": within, "repeats": r.get("latency_repeats"),
         "accuracy": acc, "ref_accuracy": ref_acc,
         "acc_diff": acc - ref_acc if isnum(acc) and isnum(ref_acc) else math.nan,
@@ -158,5 +164,9 @@ def precision_facts(prec: pd.DataFrame | None) -> dict:
 
 def efficiency_facts(tables: dict) -> dict:
     """The measured ceilings, the roofline summary per model and the precision comparisons."""
-    return {"peak": peak_facts(tables.get("peak")), "roofline": roofline_facts(tables.get("roofline")),
-            "precision": precision_facts(tables.get("precision"))}
+    peak, roof = peak_facts(tables.get("peak")), roofline_facts(tables.get("roofline"))
+    if roof.get("over_peak"):   # why a model beats the ceiling, from what each was measured with
+        roof["peak_threads"], roof["peak_beside"] = num(peak.get("threads")), peak.get("beside", [])
+        roof["threads_differ"] = [o for o in roof["over_peak"] if isnum(o["threads"]) and isnum(roof["peak_threads"])
+                                  and o["threads"] != roof["peak_threads"]]
+    return {"peak": peak, "roofline": roof, "precision": precision_facts(tables.get("precision"))}

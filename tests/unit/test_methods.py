@@ -1,0 +1,63 @@
+"""Methods' timing paragraph is written from the latency records: change a record and the sentence changes."""
+
+import html
+import re
+
+import pandas as pd
+
+from mlalab.report import render
+from mlalab.report.facts.methods import timing_facts
+
+CONFIG = {"timing": {"mode": "adaptive", "warmup": 5, "target_rel_ci": 0.02, "budget_s": 2.0, "drift_retries": 2,
+                     "drift_pause_s": 1.0, "isolation": "pinned", "threads": 1},
+          "part3": {"timing": {"warmup": 2, "budget_s": 8.0}},
+          "training": {"epochs": 1, "optimizer": "sgd", "lr": 0.01, "momentum": 0.0}, "seeds": [0]}
+
+
+def record(model, batch, **kw):
+    base = {"model": model, "batch_size": batch, "precision": "fp32", "runtime": "eager", "status": "ok",
+            "latency_median_s": 0.01, "latency_repeats": 40, "timing_mode": "adaptive", "timing_stop": "precision",
+            "latency_drift": "stable", "latency_drift_ratio": 1.004, "latency_tries": 1, "threads": 1,
+            "device": "cpu", "isolation": "pinned", "cores": "0", "beside_jobs": None,
+            "test_pass_ratio": 0.97, "test_pass_agreement": "agrees", "latency_p99_ci95_high_s": None}
+    return {**base, **kw}
+
+
+def methods_text(rows) -> str:
+    facts = timing_facts(pd.DataFrame(rows), CONFIG)
+    out = render.environment().get_template("methods.html.j2").render(
+        config=CONFIG, timing_facts=facts, validation=[])
+    section = out[out.index("methods-timing"):out.index("methods-counting")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", section)).split())
+
+
+def test_calls_stops_and_isolation_come_from_the_records():
+    rows = [record("mlp", 1), record("cnn", 64, latency_repeats=12, timing_stop="budget")]
+    text = methods_text(rows)
+    assert "12 to 40 calls per figure" in text and "2 figures" in text
+    assert "1 time because the time budget ran out" in text
+    assert "All 2 figures were measured with no other job running" in text
+    assert "held the whole machine" in text
+    rows[1]["beside_jobs"] = "latency resnet18 fp32 128 [results]"
+    text = methods_text(rows)
+    assert "1 of 2 figures were measured with no other job running" in text
+    assert "cnn fp32 batch 64 (beside latency resnet18 fp32 128 [results])" in text
+
+
+def test_a_drifted_record_is_named_and_a_retry_is_counted():
+    rows = [record("mlp", 1), record("cnn", 64)]
+    assert "None drifted after its re-measurements" in methods_text(rows)
+    rows[1].update(latency_drift="drifted", latency_drift_ratio=0.5, latency_tries=3)
+    text = methods_text(rows)
+    assert "1 still drifted" in text and "cnn fp32 batch 64 (second half 0.5" in text
+    rows[1].update(latency_drift="stable", latency_drift_ratio=1.01, latency_tries=2)
+    assert "1 only after being timed again (cnn fp32 batch 64: 2 tries)" in methods_text(rows)
+
+
+def test_a_call_slower_than_its_own_test_pass_is_named():
+    rows = [record("mlp", 1), record("cnn", 64)]
+    assert "No figure's single call is slower than a batch of its own pass" in methods_text(rows)
+    rows[1].update(test_pass_ratio=1.7, test_pass_agreement="slower")
+    text = methods_text(rows)
+    assert "A single call was slower than a batch of its own full pass" in text
+    assert "cnn fp32 batch 64 (1.7" in text and "largest: cnn fp32 batch 64" in text
