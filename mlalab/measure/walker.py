@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from math import prod
 from typing import Callable
 
 import torch
@@ -32,10 +31,6 @@ class Call:
     output_dtype: torch.dtype | None
     output_bytes: int         # every output tensor
     new_output_bytes: int     # output tensors not sharing storage with an input (in-place ops, views: 0)
-
-    @property
-    def output_numel(self) -> int:
-        return prod(self.output_shape) if self.output_shape is not None else 0
 
 
 @dataclass

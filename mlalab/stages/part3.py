@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from mlalab.measure import counters, gemms, memory, timing
+from mlalab.measure import closed_form, counters, gemms, memory, reference, timing
 from mlalab.measure import models as nets
 
 
@@ -64,10 +64,10 @@ def bert_counts(seq_len: int) -> dict:
         "seq_len": seq_len,
         "input_shape": list(ids.shape),
         "params": counters.params(eager)["total"],
-        "analytic": counters.bert_analytic(eager.config, 1, seq_len, pooler=eager.pooler is not None),
+        "analytic": closed_form.bert_analytic(eager.config, 1, seq_len, pooler=eager.pooler is not None),
         "gemm_trace": {"macs": gemms.total_macs(traced), "gemms": len(traced), "by_op": gemms.macs_by_op(traced)},
         "aten_eager": counters.aten_macs(eager, (ids,)),
-        "aten_sdpa": {**counters.aten_macs(sdpa, (ids,)),
+        "aten_sdpa": {**counters.aten_macs(sdpa, (ids,), expand_attention=False),
                       "fused_attention_ops": sorted({f["op"] for f in fused}),
                       "fused_attention_calls": len(fused)},
         "thop": counters.thop_macs(eager, (ids,)),
@@ -80,7 +80,7 @@ def bert_gemms(batch_size: int, seq_len: int, block: int = 0) -> dict:
     model = nets.build_bert("eager")
     ids = nets.token_batch(batch_size, seq_len, model.config.vocab_size)
     rows = gemms.bert_block_inventory(model, ids, block)
-    analytic = counters.bert_analytic(model.config, batch_size, seq_len)["macs_per_layer_by_role"]
+    analytic = closed_form.bert_analytic(model.config, batch_size, seq_len)["macs_per_layer_by_role"]
     for r in rows:
         r["macs_analytic"] = analytic[r["role"]]
     return {"model": nets.BERT, "batch_size": batch_size, "seq_len": seq_len, "block": block,
@@ -107,9 +107,10 @@ def _attempt(fn) -> dict:
 
 
 def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
-    """Params, MACs of one input by three counters (aten flop_counter, thop, analytic conv+linear), weights vs
-    activations at each batch size, and the GEMM inventory of the first block. Transformers are built with
-    eager attention, so the attention products are GEMMs every counter can see."""
+    """Params, MACs of one input by the primary counter (aten, every product executed), thop and the module
+    formulas (each with what it cannot see), the family's closed form (transformers) and torchvision's
+    documented figures with our count at their size (torchvision), weights vs activations at each batch size,
+    and the GEMM inventory of the first block. Transformers are built with eager attention."""
     if spec["source"] == "transformers":
         spec = {**spec, "attn_implementation": "eager"}
     net = nets.build(spec)
@@ -117,7 +118,16 @@ def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
     counts = {"aten": _attempt(lambda: counters.aten_macs(net, (x,))),
               "thop": _attempt(lambda: counters.thop_macs(net, (x,))),
               "analytic": _attempt(lambda: counters.analytic_macs(net, (x,)))}
+    by_module = counts["aten"].pop("by_module", None)
+    for key, covers in (("analytic", counters.has_formula), ("thop", counters.thop_covers)):
+        if by_module is not None and "error" not in counts[key]:
+            counts[key]["unseen_by_type"] = counters.unseen_macs(net, by_module, covers)
     counts["analytic"].pop("by_layer", None)
+    if spec["source"] == "transformers":
+        form = closed_form.for_config(net.config, 1, int(spec["seq_len"]))
+        if form is not None:
+            counts["closed_form"] = {"macs": form["macs"], "params": form["params"],
+                                     "family": type(net.config).__name__}
     log(f"{model}: MACs " + ", ".join(f"{k} {v.get('macs', v.get('error'))}" for k, v in counts.items()))
     mem = []
     for b in batch_sizes:
@@ -132,4 +142,17 @@ def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
     log(f"{model}: first block {name}: {len(gemm_rows)} GEMMs")
     return {"model": model, "source": spec["source"], "name": spec["name"], "input_shape": list(x.shape),
             "params": counters.params(net)["total"], "counters": counts, "memory": mem, "block": name,
-            "gemms": gemm_rows}
+            "gemms": gemm_rows, "torchvision": _torchvision_reference(spec, counts["aten"].get("macs"))}
+
+
+def _torchvision_reference(spec: dict, macs: int | None) -> dict | None:
+    """torchvision's documented params and MACs and our primary count at the size they were measured at."""
+    if spec["source"] != "torchvision":
+        return None
+    ref = reference.torchvision_reference(spec["name"])
+    if ref is None:
+        return None
+    size = ref["image_size"]
+    ours = macs if int(spec["image_size"]) == size else _attempt(
+        lambda: reference.count_on_meta(spec["name"], size)).get("macs")
+    return {**ref, "macs_ours": ours}

@@ -48,26 +48,49 @@ def _ok(records: list[dict]) -> list[dict]:
     return records
 
 
-COUNTERS = {"aten": "flop_counter", "thop": "thop", "analytic": "analytic"}
+COUNTERS = {"aten": "flop_counter", "thop": "thop", "analytic": "analytic", "closed_form": "closed_form"}
 
 
 def model_counts(records: list[dict]) -> pd.DataFrame:
-    """part3_models_counts, one row per (model, counter): model, counter (flop_counter: aten ops with eager
-    attention, the reference; thop; analytic: Conv2d + nn.Linear modules only), params (exact, from the model),
-    macs (one input), input_shape, macs_diff, macs_rel_diff (against flop_counter), error (a counter that cannot
-    count this model)."""
+    """part3_models_counts, one row per (model, counter): model, counter (flop_counter: aten ops with attention
+    expanded, the primary; thop; analytic: the module formulas; closed_form: the transformers family's formula
+    from its config, where there is one; torchvision: the figures torchvision documents, at the size it
+    measured, with our flop_counter count at that size in a row of its own when that is not the configured
+    size), params, macs (one input), input_shape, macs_diff, macs_rel_diff (against flop_counter at the same
+    input shape), unseen_macs and unseen_in (what a module-rule counter knows it cannot see: products the
+    primary saw issued by module types it has no rule for; 0 when it sees everything), error (a counter
+    that cannot count this model)."""
     rows = []
     for r in _ok(records):
         ref = r["counters"]["aten"].get("macs")
+        shape = _shape(r["input_shape"])
         for key, counter in COUNTERS.items():
-            c = r["counters"].get(key, {})
-            macs = c.get("macs")
-            rows.append({"model": r["model"], "counter": counter, "params": r["params"], "macs": macs,
-                         "input_shape": _shape(r["input_shape"]),
-                         "macs_diff": None if macs is None or ref is None else macs - ref,
-                         "macs_rel_diff": None if macs is None or not ref else (macs - ref) / ref,
-                         "error": c.get("error")})
-    return pd.DataFrame(rows)
+            if key not in r["counters"]:
+                continue
+            c = r["counters"][key]
+            unseen = c.get("unseen_by_type")
+            rows.append({"model": r["model"], "counter": counter, "params": c.get("params", r["params"]) if key ==
+                         "closed_form" else r["params"], "macs": c.get("macs"), "input_shape": shape,
+                         **_diff(c.get("macs"), ref),
+                         "unseen_macs": sum(unseen.values()) if unseen is not None else (0 if key == "aten" else None),
+                         "unseen_in": ", ".join(sorted(unseen)) if unseen else None, "error": c.get("error")})
+        tv = r.get("torchvision")
+        if tv:
+            tv_shape = _shape([1, 3, tv["image_size"], tv["image_size"]])
+            if tv_shape != shape:
+                rows.append({"model": r["model"], "counter": "flop_counter", "params": r["params"],
+                             "macs": tv["macs_ours"], "input_shape": tv_shape, **_diff(tv["macs_ours"], tv["macs_ours"]),
+                             "unseen_macs": 0})
+            rows.append({"model": r["model"], "counter": "torchvision", "params": tv["params"], "macs": tv["macs"],
+                         "input_shape": tv_shape, **_diff(tv["macs"], tv["macs_ours"])})
+    cols = ["model", "counter", "params", "macs", "input_shape", "macs_diff", "macs_rel_diff", "unseen_macs",
+            "unseen_in", "error"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _diff(macs, ref) -> dict:
+    return {"macs_diff": None if macs is None or ref is None else macs - ref,
+            "macs_rel_diff": None if macs is None or not ref else (macs - ref) / ref}
 
 
 def model_memory(records: list[dict]) -> pd.DataFrame:

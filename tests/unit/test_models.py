@@ -76,6 +76,7 @@ def test_an_added_torchvision_model_counts_match_torchvision_documentation():
     the conv + linear formula (a CNN's only matrix ops)."""
     import torchvision
 
+    from mlalab.measure import reference
     from mlalab.stages.part3 import model_profile
 
     documented = torchvision.models.MobileNet_V3_Small_Weights.IMAGENET1K_V1.meta["num_params"]
@@ -87,6 +88,17 @@ def test_an_added_torchvision_model_counts_match_torchvision_documentation():
     assert [m["batch_size"] for m in rec["memory"]] == [1, 4]
     assert rec["memory"][1]["activation_bytes_analytic"] == 4 * rec["memory"][0]["activation_bytes_analytic"]
     assert rec["block"] is None and rec["gemms"] == []
+    # torchvision's documented MACs are at 224 px: our primary count at that size stands beside them
+    tv = rec["torchvision"]
+    assert tv["image_size"] == 224 and tv["params"] == documented
+    assert reference.agreement(tv["macs_ours"], tv["macs"])["within_tolerance"]    # 0.057 G, rounded
+    assert rec["counters"]["analytic"]["unseen_by_type"] == {}
+    from mlalab.stages.part3_models import model_counts
+
+    t = model_counts([rec]).set_index(["counter", "input_shape"])
+    assert t.loc[("torchvision", "1x3x224x224"), "macs"] == tv["macs"]
+    assert t.loc[("flop_counter", "1x3x224x224"), "macs"] == tv["macs_ours"]
+    assert t.loc[("analytic", "1x3x64x64"), "unseen_macs"] == 0
 
 
 def test_a_transformers_config_with_overrides_builds_its_bare_model_and_first_block_gemms():
@@ -107,6 +119,18 @@ def test_a_transformers_config_with_overrides_builds_its_bare_model_and_first_bl
     per_block = s * d * 3 * d + 2 * s * s * d + s * d * d + 2 * s * d * 4 * d
     assert sum(g["macs"] for g in rec["gemms"]) == per_block
     assert rec["counters"]["aten"]["macs"] == 2 * per_block
+    # the formula sees the Conv1D projections, knows it misses the functional attention products, and the
+    # family's closed form counts them all
+    attention = 2 * 2 * s * s * d
+    assert rec["counters"]["analytic"]["macs"] == 2 * per_block - attention > 0
+    assert rec["counters"]["analytic"]["unseen_by_type"] == {"GPT2Attention": attention}
+    assert rec["counters"]["closed_form"]["macs"] == 2 * per_block
+    assert rec["torchvision"] is None
+    from mlalab.stages.part3_models import model_counts
+
+    t = model_counts([rec]).set_index("counter")
+    assert t.loc["analytic", "unseen_macs"] == attention and t.loc["analytic", "unseen_in"] == "GPT2Attention"
+    assert t.loc["closed_form", "macs_diff"] == 0 and t.loc["flop_counter", "unseen_macs"] == 0
 
 
 def test_an_unknown_builder_or_config_class_is_refused_by_name():

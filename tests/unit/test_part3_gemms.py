@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mlalab.measure import counters, gemms
+from mlalab.measure import closed_form, gemms
 from mlalab.measure import models as nets
 
 ROLES = ["Q projection", "K projection", "V projection", "attention scores (Q K^T)", "attention x V (context)",
@@ -47,7 +47,7 @@ def test_shapes_and_mnk(inventory):
 
 
 def test_macs_match_the_analytic_per_layer_formula(bert, inventory):
-    an = counters.bert_analytic(bert.config, 2, 16)
+    an = closed_form.bert_analytic(bert.config, 2, 16)
     for g in inventory:
         assert g["macs"] == g["groups"] * g["M"] * g["N"] * g["K"] == an["macs_per_layer_by_role"][g["role"]]
     assert sum(g["macs"] for g in inventory) == an["macs_per_layer"]
