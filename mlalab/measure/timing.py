@@ -5,8 +5,9 @@ calls; on CUDA each call is followed by `torch.cuda.synchronize()` so the time c
 their launch. Two ways to decide how many calls (the config's `timing.mode`):
 
 * fixed: exactly `repeats` timed calls;
-* adaptive (in the spirit of torch.utils.benchmark.Timer.adaptive_autorange): at least `min_repeats` calls,
-  then stop as soon as the 95 % confidence interval of the median is within +-`target_rel_ci` of it, or when
+* adaptive (in the spirit of torch.utils.benchmark.Timer.adaptive_autorange): at least `min_repeats` calls and
+  `min_time_s` seconds of them (a shared VM's speed wanders over seconds: a series of a few milliseconds
+  would catch one moment of it and call that the model's figure), then stop as soon as the 95 % confidence interval of the median is within +-`target_rel_ci` of it, or when
   `budget_s` seconds of timed calls are spent, or at `max_repeats`. The calls made and the precision reached
   are recorded beside the figure (`latency_repeats`, `latency_ci95_rel`, `timing_stop`).
 
@@ -40,6 +41,8 @@ import time
 from typing import Callable
 
 import torch
+
+from mlalab.report.noise import PASS_TOLERANCE
 
 
 def sync(device: torch.device) -> None:
@@ -143,7 +146,8 @@ def halves(samples: list[float]) -> dict:
 
 
 def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, budget: float, target: float,
-            mode: str, watch: Callable[[], set[str]] | None, seen: set[str]) -> tuple[list[float], str]:
+            mode: str, watch: Callable[[], set[str]] | None, seen: set[str],
+            min_time: float = 0.0) -> tuple[list[float], str]:
     """One series of timed calls (module doc); `watch()` is sampled about twice a second (on a clock apart from
     the calls' own) and what it returns is added to `seen`."""
     check_from = max(lo, 2 * MIN_CI_CALLS)   # never stop on precision before the drift check is possible
@@ -164,7 +168,7 @@ def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, bu
             continue
         if sum(samples) >= budget:
             return samples, "budget"
-        if n >= check_from and (n % 5 == 0 or n == check_from):  # sorting is not free for tiny calls
+        if n >= check_from and (n % 5 == 0 or n == check_from) and sum(samples) >= min_time:  # sorting is not free
             xs = sorted(samples)
             ci, med = median_ci(xs), quantile(xs, 0.5)
             if ci is not None and (ci[1] - ci[0]) / 2 <= target * med:
@@ -206,7 +210,8 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
         for _ in range(int(cfg.get("warmup", 0))):
             fn()
         sync(device)
-        samples, stop = _series(fn, device, lo, hi, budget, target, mode, watch, seen)
+        samples, stop = _series(fn, device, lo, hi, budget, target, mode, watch, seen,
+                                float(cfg.get("min_time_s", 0.0)) if mode == "adaptive" else 0.0)
         check = halves(samples)
         ratios.append(check["ratio"])
         if check["verdict"] != "drifted":
@@ -270,10 +275,10 @@ def data_pass(model: torch.nn.Module, data: torch.Tensor, batch_size: int, devic
 
 
 def pass_agreement(record: dict) -> dict:
-    """The latency median against the same model's test-set pass per batch, by the report's noise rule (two
-    medians differ when their 95 % intervals do not overlap): `slower` (a single call is slower than a batch of a
-    full pass, which cannot be unless the series was disturbed), `faster`, `agrees`, or `unchecked` (no interval).
-    The ratio latency median / pass batch median is kept beside it."""
+    """The latency median against the same model's test-set pass per batch: `slower` when a single call is slower
+    than a batch of a full pass beyond both medians' 95 % intervals and by more than PASS_TOLERANCE (it cannot be
+    unless the series was disturbed), `faster` (the other way round), else `agrees`; `unchecked` without
+    intervals. The ratio latency median / pass batch median is kept beside it."""
     med, ref = record.get("latency_median_s"), record.get("test_pass_batch_median_s")
     if not med or not ref:
         return {}
@@ -282,7 +287,8 @@ def pass_agreement(record: dict) -> dict:
     if None in (lo, hi, plo, phi):
         verdict = "unchecked"
     else:
-        verdict = "slower" if lo > phi else "faster" if hi < plo else "agrees"
+        verdict = ("slower" if lo > phi and med > ref * (1 + PASS_TOLERANCE) else
+                   "faster" if hi < plo and ref > med * (1 + PASS_TOLERANCE) else "agrees")
     return {"test_pass_ratio": med / ref, "test_pass_agreement": verdict}
 
 

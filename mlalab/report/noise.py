@@ -16,6 +16,11 @@ The rule, stated once so the report can quote it:
   None: not enough calls to tell. The p10..p90 range of the calls is shown for the spread of single calls,
   but it is not the rule: heavy tails widen it without making the medians any less certain.
 
+* A latency against its own test-set pass (mlalab.measure.timing.pass_agreement): the two are timed seconds
+  apart, and on a shared machine two series of the same call that far apart differ by more than either's
+  interval, so a single call counts as slower than a batch of the pass only beyond both intervals *and* by more
+  than PASS_TOLERANCE.
+
 The report's facts (mlalab.report.facts.common.verdict) apply this rule; the templates write the sentences.
 """
 
@@ -26,6 +31,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import pandas as pd
+
+PASS_TOLERANCE = 0.10
 
 
 @dataclass(frozen=True)

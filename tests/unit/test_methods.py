@@ -27,7 +27,7 @@ def methods_text(rows) -> str:
     facts = timing_facts(pd.DataFrame(rows), CONFIG)
     out = render.environment().get_template("methods.html.j2").render(
         config=CONFIG, timing_facts=facts, validation=[])
-    section = out[out.index("methods-timing"):out.index("methods-counting")]
+    section = out[out.index("methods-timing"):out.index("Inference time (test set)")]
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", section)).split())
 
 
@@ -61,3 +61,11 @@ def test_a_call_slower_than_its_own_test_pass_is_named():
     text = methods_text(rows)
     assert "A single call was slower than a batch of its own full pass" in text
     assert "cnn fp32 batch 64 (1.7" in text and "largest: cnn fp32 batch 64" in text
+
+
+def test_synchronization_is_said_only_for_gpu_figures():
+    rows = [record("mlp", 1)]
+    assert "every figure here was timed on the CPU" in methods_text(rows)
+    rows[0]["device"] = "cuda"
+    text = methods_text(rows)
+    assert "torch.cuda.synchronize()" in text and "timed on the CPU" not in text

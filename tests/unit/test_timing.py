@@ -138,3 +138,21 @@ def test_what_runs_beside_a_series_is_recorded(monkeypatch):
     steps(monkeypatch, jitter(0.010, 40))
     s = timing.measure_with(lambda: None, CPU, FIXED, watch=lambda: {"train mlp-h256x3-bs1"})
     assert s["beside_jobs"] == "train mlp-h256x3-bs1"
+
+
+def test_an_adaptive_series_lasts_its_minimum_time(monkeypatch):
+    fake_clock(monkeypatch, [0.001])                # steady 1 ms calls: precise at once, but 12 ms is one moment
+    cfg = {"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 5000, "budget_s": 10.0,
+           "target_rel_ci": 0.02, "min_time_s": 0.5}
+    s = timing.measure_with(lambda: None, CPU, cfg)
+    assert s["timing_stop"] == "precision" and 500 <= s["latency_repeats"] <= 505
+
+
+def test_the_test_pass_flags_only_a_call_clearly_slower_than_its_batches():
+    rec = {"latency_median_s": 1.3, "latency_ci95_low_s": 1.25, "latency_ci95_high_s": 1.35,
+           "test_pass_batch_median_s": 1.0, "test_pass_batch_ci95_low_s": 0.98, "test_pass_batch_ci95_high_s": 1.02}
+    assert timing.pass_agreement(rec)["test_pass_agreement"] == "slower"
+    rec.update(latency_median_s=1.05, latency_ci95_low_s=1.04, latency_ci95_high_s=1.06)
+    assert timing.pass_agreement(rec)["test_pass_agreement"] == "agrees"    # beyond the intervals, within 10 %
+    rec.update(latency_ci95_low_s=None)
+    assert timing.pass_agreement(rec) == {"test_pass_ratio": 1.05, "test_pass_agreement": "unchecked"}

@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from mlalab.report.facts.common import num, ok_rows
+from mlalab.report.noise import PASS_TOLERANCE
 
 
 def record_label(r) -> str:
@@ -48,7 +49,8 @@ def timing_facts(latency: pd.DataFrame | None, config: dict) -> dict:
         "calls_min": int(calls.min()) if len(calls) else None, "calls_max": int(calls.max()) if len(calls) else None,
         "stops": _counts(ok["timing_stop"]) if "timing_stop" in ok else {},
         "warmups": sorted({int(w) for w in (timing.get("warmup"), part3.get("warmup")) if w is not None}),
-        "target_rel_ci": timing.get("target_rel_ci"),
+        "target_rel_ci": timing.get("target_rel_ci"), "min_time_s": timing.get("min_time_s"),
+        "pass_tolerance": PASS_TOLERANCE,
         "budgets": sorted({float(b) for b in (timing.get("budget_s"), part3.get("budget_s")) if b is not None}),
         "drift_retries": timing.get("drift_retries"), "drift_pause_s": timing.get("drift_pause_s"),
         "threads": sorted({int(t) for t in ok["threads"].dropna()}) if "threads" in ok else [],
