@@ -99,6 +99,11 @@ def test_an_added_torchvision_model_counts_match_torchvision_documentation():
     assert t.loc[("torchvision", "1x3x224x224"), "macs"] == tv["macs"]
     assert t.loc[("flop_counter", "1x3x224x224"), "macs"] == tv["macs_ours"]
     assert t.loc[("analytic", "1x3x64x64"), "unseen_macs"] == 0
+    from mlalab.report.facts.part3 import model_facts
+
+    f = model_facts(model_counts([rec]), None, None)["mobilenet_v3_small"]
+    assert f["input_shape"] == "1x3x64x64" and f["macs"] == rec["counters"]["aten"]["macs"]
+    assert f["torchvision"]["macs_ours"] == tv["macs_ours"] and f["torchvision"]["params_equal"]
 
 
 def test_a_transformers_config_with_overrides_builds_its_bare_model_and_first_block_gemms():

@@ -136,14 +136,22 @@ def runtime_facts(frame: pd.DataFrame | None) -> list[dict] | None:
 
 
 def model_facts(counts: pd.DataFrame | None, memory: pd.DataFrame | None, gemms: pd.DataFrame | None) -> dict:
-    """Per `part3.models` model: exact params, reference (flop_counter) MACs, weights vs activations per
-    batch, and the number and MACs of the GEMMs in its first block (none for a model without blocks)."""
+    """Per `part3.models` model: exact params, reference (flop_counter) MACs, torchvision's documented figures
+    beside our count at their input size (torchvision builders), weights vs activations per batch, and the number and MACs of the GEMMs in its first block (none for a model without blocks)."""
     out: dict = {}
     if counts is not None and len(counts):
         for model, g in counts.groupby("model", sort=False):
             ref = g[g["counter"].astype(str) == "flop_counter"]
             r = (ref if len(ref) else g).iloc[0]
             out[str(model)] = {"params": num(r["params"]), "macs": num(r["macs"]), "input_shape": r.get("input_shape")}
+            tv = g[g["counter"].astype(str) == "torchvision"]
+            if len(tv):
+                t = tv.iloc[0]
+                ours = ref[ref["input_shape"] == t["input_shape"]]
+                out[str(model)]["torchvision"] = {
+                    "params": num(t["params"]), "macs": num(t["macs"]), "input_shape": t.get("input_shape"),
+                    "macs_ours": num(ours["macs"].iloc[0]) if len(ours) else math.nan,
+                    "rel_diff": num(t.get("macs_rel_diff")), "params_equal": num(t["params"]) == num(r["params"])}
     if memory is not None and len(memory):
         for model, g in memory.groupby("model", sort=False):
             out.setdefault(str(model), {})["memory"] = memory_rows(g)
