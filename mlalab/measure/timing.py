@@ -152,12 +152,13 @@ def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, bu
     the calls' own) and what it returns is added to `seen`."""
     check_from = max(lo, 2 * MIN_CI_CALLS)   # never stop on precision before the drift check is possible
     samples: list[float] = []
-    last_watch = time.monotonic()
+    total, last_watch = 0.0, time.monotonic()
     while True:
         t0 = time.perf_counter()
         fn()
         sync(device)
         samples.append(time.perf_counter() - t0)
+        total += samples[-1]
         n = len(samples)
         if watch is not None and time.monotonic() - last_watch >= 0.5:
             seen.update(watch())
@@ -166,9 +167,9 @@ def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, bu
             return samples, ("repeats" if mode == "fixed" else "max_repeats")
         if n < lo:
             continue
-        if sum(samples) >= budget:
+        if total >= budget:
             return samples, "budget"
-        if n >= check_from and (n % 5 == 0 or n == check_from) and sum(samples) >= min_time:  # sorting is not free
+        if n >= check_from and (n % 5 == 0 or n == check_from) and total >= min_time:  # sorting is not free
             xs = sorted(samples)
             ci, med = median_ci(xs), quantile(xs, 0.5)
             if ci is not None and (ci[1] - ci[0]) / 2 <= target * med:
