@@ -1,13 +1,15 @@
 """How a timed job shares the machine (config `timing.isolation`), recorded with every figure.
 
 * pinned (the default): a timed measurement (a latency series, the peak, ResNet18 Q1) holds the whole machine:
-  Snakemake gives it every core, so no other job of the build runs beside it, it locks every core against
-  other builds on the machine, and it computes on all of them (pinned, os.sched_setaffinity). Why the whole
-  machine: pinning a job to a core of its own separates cores, not the shared cache and memory bus, and a
-  neighbour's streaming (another model's timing, a training epoch) once slowed a small CNN's calls twofold
-  midway through its series; and a held core left idle would only lengthen the build. Training jobs (timed
-  too: training time) take `timing.threads` pinned cores each (default 1) and may run side by side with each
-  other; their records say what ran beside them.
+  Snakemake gives it every core, so no other job of the build runs beside it, and it locks every core against
+  other builds on the machine; it computes on `timing.threads` of them (default 1), pinned
+  (os.sched_setaffinity). Why the whole machine: pinning a job to a core of its own separates cores, not the
+  shared cache and memory bus, and a neighbour's streaming (another model's timing, a training epoch) once
+  slowed a small CNN's calls twofold midway through its series. Why one thread on a held machine: measured
+  in the full build, the MNIST models' sub-millisecond calls on two threads drifted (4 series still unstable
+  after three tries, against none on one thread), while the big models gained only 1.3x. Training jobs (timed
+  too: training time) take `timing.threads` pinned cores each and may run side by side with each other; their
+  records say what ran beside them.
 * shared: every timed job takes only its own `timing.threads` pinned cores, so latency series run side by side
   too (faster builds; the figures carry `beside_jobs`, and drift checks catch what that costs);
 * exclusive: every timed job, training included, takes every core Snakemake was given.
@@ -127,8 +129,9 @@ MODES = ("pinned", "shared", "exclusive")
 
 
 def timed_threads(isolation: str, cores: int, threads: int = 1, whole_machine: bool = False) -> int:
-    """Threads (= Snakemake cores) a timed rule asks for and computes on: all of them when exclusive, and when
-    pinned for a job that holds the whole machine (`whole_machine`: latency, peak, Q1); else `threads`."""
+    """Threads (= Snakemake cores) a timed rule asks for: all of them when exclusive, and when pinned for a job
+    that holds the whole machine (`whole_machine`: latency, peak, Q1, which computes on `threads`); else
+    `threads`."""
     if isolation not in MODES:
         raise ValueError(f"timing.isolation must be one of {', '.join(MODES)}, got {isolation!r}")
     if isolation == "exclusive" or (isolation == "pinned" and whole_machine):

@@ -19,7 +19,7 @@ def test_timed_threads_follow_the_isolation_setting():
     assert timed_threads("exclusive", 8) == 8
     assert timed_threads("pinned", 8) == 1 and timed_threads("pinned", 8, threads=4) == 4
     assert timed_threads("pinned", 2, threads=4) == 2          # never more than Snakemake's cores
-    assert timed_threads("pinned", 8, whole_machine=True) == 8  # a latency job holds (and uses) the machine
+    assert timed_threads("pinned", 8, whole_machine=True) == 8  # a latency job holds the machine, computes on 1
     assert timed_threads("shared", 8, whole_machine=True) == 1  # shared: timed jobs side by side
     with pytest.raises(ValueError, match="timing.isolation"):
         timed_threads("sometimes", 2)

@@ -156,3 +156,20 @@ def test_the_test_pass_flags_only_a_call_clearly_slower_than_its_batches():
     assert timing.pass_agreement(rec)["test_pass_agreement"] == "agrees"    # beyond the intervals, within 10 %
     rec.update(latency_ci95_low_s=None)
     assert timing.pass_agreement(rec) == {"test_pass_ratio": 1.05, "test_pass_agreement": "unchecked"}
+
+
+def test_a_real_function_whose_cost_steps_midway_is_timed_again():
+    import time as clock
+
+    calls = {"n": 0}
+
+    def step_then_steady():      # the first series: 20 calls of 1 ms, then 20 of 4 ms; after that 4 ms always
+        calls["n"] += 1
+        clock.sleep(0.001 if calls["n"] <= 20 else 0.004)
+
+    s = timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})
+    assert s["latency_drift_ratios"][0] > 2 and s["latency_tries"] == 2
+    assert s["latency_drift"] == "stable" and s["latency_median_s"] > 0.0035
+
+    calls["n"] = 10 ** 6         # a steady real function is kept as stable (the exact "timed once" is the fake-clock test)
+    assert timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})["latency_drift"] == "stable"

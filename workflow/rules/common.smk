@@ -46,7 +46,7 @@ def code(script):
 def timing_threads(wildcards=None, whole_machine=False):
     """Threads (Snakemake cores) of a timed job (mlalab.isolation): every core Snakemake was given when
     `exclusive`, and when `pinned` for a job that holds the whole machine (latency, peak, Q1: nothing runs
-    beside it, and it computes on every core it holds); else `timing.threads`. Without --cores
+    beside it, while it computes on `timing.threads` pinned cores); else `timing.threads`. Without --cores
     (`snakemake --report`, executors that set threads per rule) there is no total: one thread."""
     try:
         cores = workflow.cores
@@ -59,7 +59,7 @@ def timing_threads(wildcards=None, whole_machine=False):
 
 def timed_job(whole_machine=False):
     """A timed rule's `isolation` param: how the job claims cores (mlalab.runner), recorded with its figures."""
-    return {"mode": ISOLATION, "threads": timing_threads(whole_machine=whole_machine), "whole_machine": whole_machine}
+    return {"mode": ISOLATION, "threads": timing_threads(whole_machine=False), "whole_machine": whole_machine}
 
 
 # A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the
