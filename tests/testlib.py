@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 
 def write_idx(path: str | Path, array: np.ndarray, gz: bool = False) -> None:
@@ -48,3 +49,14 @@ def mostly_empty_pages(pages, filled: float = 0.4) -> list[int]:
         if max((y1 for _, y1, _, _ in body), default=0) < filled * h:
             short.append(n)
     return short
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Count on one torch thread (module scope), restoring the count after: the counting tests build many models."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

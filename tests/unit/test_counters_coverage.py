@@ -6,17 +6,12 @@ import pytest
 import torch
 import torchvision
 import transformers
+from testlib import one_thread  # noqa: F401 - the fixture pytestmark uses
 
 from mlalab.measure import closed_form, counters
 from mlalab.measure import models as nets
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # counted on one torch thread (testlib)
 
 
 def tiny_vit():

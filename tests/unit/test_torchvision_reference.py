@@ -3,20 +3,15 @@ parameters exact, MACs of one image within 0.5 % at the size torchvision measure
 mlalab.measure.reference.EXCEPTIONS. Counted on the meta device: shapes only, no compute, nothing downloaded."""
 
 import pytest
-import torch
 import torchvision
+from testlib import one_thread  # noqa: F401 - the fixture pytestmark uses
 
 from mlalab.measure import reference
 
 CLASSIFIERS = torchvision.models.list_models(module=torchvision.models)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # counted on one torch thread (testlib)
 
 
 def test_exceptions_name_classifiers_that_still_need_them():
