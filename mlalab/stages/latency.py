@@ -91,6 +91,18 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
         log(f"whole test set ({len(test)} images) in {record['test_set_time_s']:.3f}s, "
             f"{record['test_pass_batches']} full batches; latency median / their median: "
             f"{record.get('test_pass_ratio', float('nan')):.3f} ({record.get('test_pass_agreement', 'no full batch')})")
+        record["test_pass_retimed"] = record.get("test_pass_agreement") == "slower"
+        if record["test_pass_retimed"]:
+            # One call slower than a batch of a whole pass cannot be the steady speed: the series was disturbed
+            # or ended before the calls settled (a small CNN here runs 2x slower for its first seconds). The
+            # pass came after the series, so a series timed now starts where the pass left the machine.
+            again = timing.latency(variant.model, x.to(variant.device), variant.device, timing_cfg,
+                                   variant.autocast_dtype, watch=isolation.running_jobs, log=log)
+            again["latency_tries"] += stats["latency_tries"]
+            record.update(again)
+            record.update(timing.pass_agreement(record))
+            log(f"timed again: median {again['latency_median_s'] * 1e3:.3f} ms, latency median / pass median "
+                f"{record['test_pass_ratio']:.3f} ({record['test_pass_agreement']})")
     record.update(timing.environment(variant.device), load_avg_1m=_load())
     return record
 

@@ -267,10 +267,21 @@ def test_an_unstable_latency_is_named_and_not_ranked():
     t["latency_drift"] = ["stable", "drifted", "stable"]
     t["latency_drift_ratio"] = [1.0, 0.52, 1.0]
     f = mnist.batch_facts(t)
-    assert f["latency"]["unstable"] == [{"x": 64, "ratio": 0.52}]
+    assert f["latency"]["unstable"] == [{"x": 64, "ratio": 0.52, "why": "drifted"}]
     s = render_answer(f["throughput"])
     assert "Unstable: the timed calls of batch 64 (second half 0.520× the first) changed speed midway" in s
     assert "The highest throughput is" not in s      # the ranking rests on the unstable figure: not drawn
+
+
+def test_a_call_that_stays_slower_than_its_test_pass_is_not_ranked():
+    t = batch_table(lat=(0.001, 0.00101, 0.004))
+    t["test_pass_agreement"] = ["agrees", "slower", "agrees"]
+    t["test_pass_ratio"] = [1.0, 1.75, 0.98]
+    f = mnist.batch_facts(t)
+    assert f["latency"]["unstable"] == [{"x": 64, "ratio": 1.75, "why": "slower than its test-set pass"}]
+    s = render_answer(f["throughput"])
+    assert "the timed calls of batch 64 were slower than a batch of its own test-set pass (1.75×)" in s
+    assert "The highest throughput is" not in s
 
 
 def test_an_unstable_pair_gets_no_roofline_reading_or_speedup():

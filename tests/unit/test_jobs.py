@@ -59,6 +59,18 @@ def test_train_then_latency_records(data_dir, tmp_path):
     assert json.loads((tmp_path / "t.json").read_text())["latency_median_s"] == t["latency_median_s"]
 
 
+def test_a_series_slower_than_its_test_pass_is_timed_again(data_dir, tmp_path, monkeypatch):
+    from mlalab.measure import timing
+
+    verdicts = iter(["slower", "agrees"])
+    monkeypatch.setattr(timing, "pass_agreement", lambda rec: {"test_pass_ratio": 1.0, "test_pass_agreement": next(verdicts)})
+    t = latency_run(data_dir, tmp_path)
+    assert t["test_pass_retimed"] is True and t["test_pass_agreement"] == "agrees" and t["latency_tries"] == 2
+    verdicts = iter(["agrees"])
+    t = latency_run(data_dir, tmp_path)
+    assert t["test_pass_retimed"] is False and t["latency_tries"] == 1
+
+
 def test_same_seed_same_result(data_dir, tmp_path):
     a = train_run(SPEC, data_dir, tmp_path, "a")
     b = train_run(SPEC, data_dir, tmp_path, "b")

@@ -57,10 +57,14 @@ def test_a_drifted_record_is_named_and_a_retry_is_counted():
 def test_a_call_slower_than_its_own_test_pass_is_named():
     rows = [record("mlp", 1), record("cnn", 64)]
     assert "No figure's single call is slower than a batch of its own pass" in methods_text(rows)
+    assert "none needed it here" in methods_text(rows)
+    rows[1].update(test_pass_ratio=1.02, test_pass_retimed=True)
+    assert "1 here: cnn fp32 batch 64" in methods_text(rows)
     rows[1].update(test_pass_ratio=1.7, test_pass_agreement="slower")
     text = methods_text(rows)
-    assert "A single call was slower than a batch of its own full pass" in text
+    assert "A single call stayed slower than a batch of its own full pass" in text
     assert "cnn fp32 batch 64 (1.7" in text and "largest: cnn fp32 batch 64" in text
+    assert "the answers call it unstable" in text
 
 
 def test_synchronization_is_said_only_for_gpu_figures():

@@ -74,8 +74,19 @@ def latency_point(row, prefix: str = "latency", scale: float = 1.0, invert: bool
 
 
 def unstable_row(row, prefix: str = "latency") -> bool:
-    """Whether a row's timed series drifted after every try (mlalab.measure.timing: `{prefix}_drift`)."""
-    return str(row.get(f"{prefix}_drift", "")) == "drifted"
+    """Whether a row's timed figure did not settle after every try: its series drifted (mlalab.measure.timing:
+    `{prefix}_drift`), or a single call stayed slower than a batch of its own test-set pass (`test_pass_agreement`,
+    a series timed again when it was: mlalab.stages.latency)."""
+    return unstable_reason(row, prefix) is not None
+
+
+def unstable_reason(row, prefix: str = "latency") -> str | None:
+    """'drifted' (the halves of the series disagree), 'slower than its test-set pass', or None (settled)."""
+    if str(row.get(f"{prefix}_drift", "")) == "drifted":
+        return "drifted"
+    if prefix == "latency" and str(row.get("test_pass_agreement", "")) == "slower":
+        return "slower than its test-set pass"
+    return None
 
 
 def with_ci_columns(t: pd.DataFrame) -> pd.DataFrame:
@@ -128,7 +139,8 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
             p["lo"], p["hi"] = num(r.get(lo)), num(r.get(hi))
             if unstable_row(r):
                 p["unstable"] = True
-                p["drift_ratio"] = num(r.get("latency_drift_ratio"))
+                p["why"] = unstable_reason(r)
+                p["drift_ratio"] = num(r.get("latency_drift_ratio" if p["why"] == "drifted" else "test_pass_ratio"))
         points.append(p)
     if len(points) < 2:
         return None
@@ -149,7 +161,8 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
             {"a": p["x"], "b": q["x"]} for p, q in zip(points, points[1:]) if verdict(p, q, spread) is True],
         "exact": exact,
         # figures whose timed calls changed speed midway: named, and nothing is ranked on them
-        "unstable": [{"x": p["x"], "ratio": p.get("drift_ratio", math.nan)} for p in points if p.get("unstable")],
+        "unstable": [{"x": p["x"], "ratio": p.get("drift_ratio", math.nan), "why": p.get("why")}
+                     for p in points if p.get("unstable")],
         "n_seeds": int(max(num(p.get("n", 1)) or 1 for p in points)) if std else None,
         "best": None,
     }

@@ -28,6 +28,11 @@ def _counts(series: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in series.dropna().astype(str).value_counts().items()}
 
 
+def _truthy(v) -> bool:
+    """A CSV boolean (True, 'True', 1) as a bool; missing is False."""
+    return str(v).strip().lower() in ("true", "1", "1.0")
+
+
 def timing_facts(latency: pd.DataFrame | None, config: dict) -> dict:
     """What was done to time every latency figure of this build (module doc); {} without a latency table."""
     if latency is None or not len(latency):
@@ -68,6 +73,7 @@ def timing_facts(latency: pd.DataFrame | None, config: dict) -> dict:
         "passes": len(passes), "pass_counts": _counts(pd.Series([_text(r, "test_pass_agreement") for r in passes])),
         "pass_slower": [{"label": record_label(r), "ratio": num(r.get("test_pass_ratio"))}
                         for r in passes if _text(r, "test_pass_agreement") == "slower"],
+        "pass_retimed": [{"label": record_label(r)} for r in passes if _truthy(r.get("test_pass_retimed"))],
         "pass_worst": ({"label": record_label(worst_pass), "ratio": num(worst_pass.get("test_pass_ratio"))}
                        if worst_pass is not None else None),
         "pass_range": ((min(num(r.get("test_pass_ratio")) for r in passes),
