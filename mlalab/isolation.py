@@ -128,13 +128,13 @@ def running_jobs() -> set[str]:
 MODES = ("pinned", "shared", "exclusive")
 
 
-def timed_threads(isolation: str, cores: int, threads: int = 1, whole_machine: bool = False) -> int:
+def timed_threads(isolation: str, cores: int, threads: int | str = 1, whole_machine: bool = False) -> int:
     """Threads (= Snakemake cores) a timed rule asks for: all of them when exclusive, and when pinned for a job
     that holds the whole machine (`whole_machine`: latency, peak, Q1, which computes on `threads`); else
-    `threads`."""
+    `threads` (`all`: every core), never more than `cores`."""
     if isolation not in MODES:
         raise ValueError(f"timing.isolation must be one of {', '.join(MODES)}, got {isolation!r}")
-    if isolation == "exclusive" or (isolation == "pinned" and whole_machine):
+    if isolation == "exclusive" or (isolation == "pinned" and whole_machine) or threads == "all":
         return cores
     return max(1, min(int(threads), cores))
 

@@ -12,8 +12,10 @@ Two ceilings for the roofline:
   lab's CNNs and ResNet18 run convolutions: the fp32 compute ceiling (`compute_fp32_gflops`, the roofline's
   roof) is the best of the matmuls and the convolution, so a model cannot beat it merely by running a better
   kernel than the one that set the roof.
-* The ceilings run as the models' latencies do: the peak job holds the machine like a latency job and computes
-  on the same number of threads (`timing.threads` when pinned), so "% of peak" compares like with like.
+* The ceilings run as the models' latencies do: the peak job holds the machine like a latency job and measures
+  every ceiling at each thread count a latency record of the build uses (`thread_counts`: `timing.threads` for
+  the MNIST models, `part3.timing.threads` for Part 3's), so "% of peak" compares like with like (`peaks`,
+  keyed by threads; `peak` is the ceiling of the fewest threads).
 * tf32 (CUDA, Ampere and later): the fp32 matmul with `torch.backends.cuda.matmul.allow_tf32` on, i.e. on
   tensor cores with 10-bit mantissas. PyTorch leaves it off for matmuls but *on* for cuDNN convolutions
   (`torch.backends.cudnn.allow_tf32`), so a CNN's fp32 convs on a GPU can exceed the fp32 matmul ceiling;
@@ -194,14 +196,41 @@ def summarize(rows: list[dict], key: str = "best") -> dict:
             "ridge_fp32_flop_per_byte": (fp32 / bandwidth) if fp32 and bandwidth else None}
 
 
-def peak(outputs, peak: dict, device, log) -> None:
+def measure_peaks(cfg: dict, device: torch.device, thread_counts: list[int], log=print) -> dict:
+    """`measure_peak` at each thread count: every row says its threads; `peaks` maps threads -> ceilings, `peak`
+    (and `environment`) are those of the fewest threads. The cores were claimed for the most of them."""
+    counts = sorted({max(1, int(t)) for t in thread_counts}) or [torch.get_num_threads()]
+    before, rows, peaks, first = torch.get_num_threads(), [], {}, None
+    try:
+        for n in counts:
+            torch.set_num_threads(n)
+            log(f"ceilings on {n} thread(s)")
+            rec = measure_peak(cfg, device, log)
+            rows += rec["rows"]
+            peaks[str(n)] = rec["peak"]
+            first = first or rec
+    finally:
+        torch.set_num_threads(before)
+    return {**first, "rows": rows, "peaks": peaks, "thread_counts": counts}
+
+
+def ceiling_for(record: dict, threads) -> dict:
+    """The ceilings a figure timed on `threads` is compared with: those measured on as many threads, else (a
+    record written before `peaks`, or a thread count not measured) the record's `peak`."""
+    try:
+        return (record.get("peaks") or {}).get(str(int(threads))) or record["peak"]
+    except (TypeError, ValueError):
+        return record["peak"]
+
+
+def peak(outputs, peak: dict, device, log, thread_counts: list[int] | None = None, threads: int = 1) -> None:
     """The peak rule: measure, then write the full record (JSON) and one row per measurement (CSV)."""
     import pandas as pd
 
     from mlalab.io import write_csv, write_json
 
-    log(f"device {device}, threads {torch.get_num_threads()}")
-    record = measure_peak(peak, device, log)
+    log(f"device {device}, threads {thread_counts or [threads]}")
+    record = measure_peaks(peak, device, thread_counts or [threads], log)
     write_json(outputs.json, {**record, "config": peak,
                               "method": "median of `repeats` timed calls (mlalab.measure.timing.measure_with) per "
                                         "size; matmul FLOPs = 2 n^3; copy bytes = read + write"})

@@ -33,6 +33,7 @@ from torch import nn
 
 from mlalab.measure.counters import params
 from mlalab.measure.walker import nbytes, tensors, walk
+from mlalab.stages.peak import ceiling_for
 
 
 def achieved_gflops(macs: float, latency_s: float) -> float:
@@ -85,17 +86,19 @@ def model_traffic(spec: dict) -> dict:
     return traffic_bytes(model, x)
 
 
-def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.DataFrame:
+def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict, peaks: dict | None = None) -> pd.DataFrame:
     """One roofline row per timed call.
 
     `timings` needs model, batch_size, latency_median_s and macs_per_batch (analytic); optional columns
     (experiment, label, latency_p10_s, latency_p90_s, latency_repeats, source, device, threads) are kept.
-    `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.stages.peak.summarize's dict.
+    `traffic` maps model -> `traffic_bytes` of one sample; `peak` is mlalab.stages.peak.summarize's dict, and
+    `peaks` the same per thread count: a row is compared with the ceilings of its own `threads` where measured.
     """
-    p32, bw = _compute_roof(peak), peak["copy_gbs"]
-    ridge = p32 / bw
     out = []
     for row in timings.to_dict("records"):
+        ceiling = ceiling_for({"peak": peak, "peaks": peaks}, row.get("threads"))
+        p32, bw = _compute_roof(ceiling), ceiling["copy_gbs"]
+        ridge = p32 / bw
         bs = int(row["batch_size"])
         macs = float(row["macs_per_batch"])
         flops = 2.0 * macs
@@ -127,9 +130,18 @@ def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict) -> pd.D
             "roof_gflops": roof_g, "pct_of_roof": pct_of_peak(g, roof_g),
             "roofline_time_s": roof_t, "latency_over_roofline_time": lat / roof_t,
             "bandwidth_gbs": bw, "device": row.get("device"), "threads": row.get("threads"),
+            "peak_threads": _peak_threads(ceiling, peak, peaks),
         })
         out.append(r)
     return pd.DataFrame(out)
+
+
+def _peak_threads(ceiling: dict, peak: dict, peaks: dict | None):
+    """The thread count the ceiling a row was compared with was measured on (None: not recorded)."""
+    for n, c in (peaks or {}).items():
+        if c is ceiling:
+            return int(n)
+    return None
 
 
 def _compute_roof(peak: dict) -> float:
@@ -179,9 +191,10 @@ def roofline(inputs, outputs, specs: dict[str, dict], plot_experiments: list[str
     from mlalab.io import atomic_path, read_json, write_csv
 
     record = read_json(inputs.peak)
-    peak, env = record["peak"], record["environment"]
-    n = env["threads"]
-    title = f"Roofline on {env['device_name']} ({env['device']}, {n} thread{'' if n == 1 else 's'}), measured ceilings"
+    peak, env, peaks = record["peak"], record["environment"], record.get("peaks")
+    counts = [int(n) for n in (peaks or {str(env["threads"]): peak})]
+    title = (f"Roofline on {env['device_name']} ({env['device']}, {' and '.join(map(str, counts))} "
+             f"thread{'' if counts == [1] else 's'}), measured ceilings")
     frames = [from_experiment_table(pd.read_csv(p)) for p in inputs.tables]
     if len(inputs.part3_counts):   # a list: empty where Part 3 is not configured
         counts = pd.read_csv(inputs.part3_counts[0])
@@ -193,17 +206,18 @@ def roofline(inputs, outputs, specs: dict[str, dict], plot_experiments: list[str
     for model in dict.fromkeys(timings["model"]):
         traffic[model] = model_traffic(specs[model])
         log(f"{model}: {traffic[model]}")
-    frame = analyse(timings, traffic, peak)
+    frame = analyse(timings, traffic, peak, peaks)
     write_csv(outputs.table, frame)
     shown = frame[frame["source"].isin([*plot_experiments, "part3"])].drop_duplicates(["model", "batch_size"])
     for path in (outputs.svg, outputs.png):
         with atomic_path(path) as tmp:
-            plot(shown, peak, [str(tmp)], title=title, fmt=str(path).rsplit(".", 1)[-1])
+            plot(shown, peak, [str(tmp)], title=title, fmt=str(path).rsplit(".", 1)[-1], peaks=peaks)
 
 
 def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofline (measured ceilings)",
-         fmt: str | None = None) -> None:
-    """Log-log roofline: fp32 (and bf16) matmul roofs, the copy-bandwidth slope, one point per model/batch."""
+         fmt: str | None = None, peaks: dict | None = None) -> None:
+    """Log-log roofline: fp32 (and bf16) matmul roofs, the copy-bandwidth slope, one point per model/batch;
+    with `peaks` (ceilings per thread count) the fp32 roof of every other thread count too, dotted."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -223,6 +237,14 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
         ax.plot(xs, np.minimum(p_tf, xs * bw), "k-.", lw=1, label=f"tf32 matmul {p_tf:.0f} GFLOP/s (cuDNN convs)")
     if p16:
         ax.plot(xs, np.minimum(p16, xs * bw), "k--", lw=1, label=f"bf16 matmul {p16:.0f} GFLOP/s")
+    if peaks and len(peaks) > 1:
+        first = min(peaks, key=int)
+        ax.lines[0].set_label(f"{first} thread{'' if first == '1' else 's'}: " + ax.lines[0].get_label())
+        for n in sorted(peaks, key=int)[1:]:
+            c = peaks[n]
+            pn, bn = _compute_roof(c), c["copy_gbs"]
+            ax.plot(xs, np.minimum(pn, xs * bn), color="0.35", ls=(0, (1, 1)), lw=2,
+                    label=f"{n} threads: fp32 {c.get('compute_fp32_measure') or 'matmul'} {pn:.0f} GFLOP/s, copy {bn:.1f} GB/s")
     markers = "osD^vP*Xh<>"
     for i, (model, g) in enumerate(frame.groupby("model", sort=False)):
         g = g.sort_values("batch_size")

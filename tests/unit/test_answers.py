@@ -292,3 +292,19 @@ def test_an_unstable_pair_gets_no_roofline_reading_or_speedup():
     p = precision_table().assign(latency_drift=["stable", "drifted"])
     c = efficiency.precision_facts(p)["compare"][0]
     assert c["timing"] == "unstable" and "faster" not in render_answer(c, "precision_compare")
+
+
+def test_figures_on_two_thread_counts_are_read_against_their_own_roofs():
+    t = roofline_table(gflops=(2.0, 150.0)).assign(threads=[1, 2], peak_threads=[1, 2],
+                                                   peak_fp32_gflops=[80.0, 160.0], pct_of_peak_fp32=[2.5, 93.75])
+    r = efficiency.roofline_facts(t)
+    assert [x["threads"] for x in r["roofs"]] == [1, 2] and not r["over_peak"]
+    s = render_answer(r, "roofline_summary")
+    assert "80 GFLOP/s on 1 thread, 160 GFLOP/s on 2 threads, each figure against the roof of its own" in s
+    one = efficiency.roofline_facts(roofline_table())
+    assert "(80 GFLOP/s)" in render_answer(one, "roofline_summary")
+    # above its roof on 2 threads while the ceiling was measured on 1: said, with both counts
+    t = t.assign(peak_threads=[1, 1], peak_fp32_gflops=80.0, pct_of_peak_fp32=[2.5, 187.5])
+    facts = efficiency.efficiency_facts({"roofline": t, "peak": None})["roofline"]
+    s = render_answer(facts, "roofline_over")
+    assert "mlp-h256x3 ran on 2 threads, the ceiling on 1" in s and "187.50 % of 80 GFLOP/s" in s

@@ -21,6 +21,7 @@ def test_timed_threads_follow_the_isolation_setting():
     assert timed_threads("pinned", 2, threads=4) == 2          # never more than Snakemake's cores
     assert timed_threads("pinned", 8, whole_machine=True) == 8  # a latency job holds the machine, computes on 1
     assert timed_threads("shared", 8, whole_machine=True) == 1  # shared: timed jobs side by side
+    assert timed_threads("pinned", 6, threads="all") == 6 and timed_threads("shared", 3, threads="all") == 3
     with pytest.raises(ValueError, match="timing.isolation"):
         timed_threads("sometimes", 2)
 

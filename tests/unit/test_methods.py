@@ -73,3 +73,10 @@ def test_synchronization_is_said_only_for_gpu_figures():
     rows[0]["device"] = "cuda"
     text = methods_text(rows)
     assert "torch.cuda.synchronize()" in text and "timed on the CPU" not in text
+
+
+def test_figures_on_two_thread_counts_are_counted_by_count():
+    rows = [record("mlp", 1), record("cnn", 64), record("resnet18", 32, threads=2)]
+    text = methods_text(rows)
+    assert "2 figures ran on 1 thread (mlp, cnn), 1 figure ran on 2 threads (resnet18)" in text
+    assert "every figure ran on 1 thread" in methods_text(rows[:2])

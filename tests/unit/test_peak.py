@@ -37,3 +37,15 @@ def test_bf16_rows_when_supported(monkeypatch):
                             CPU, log=lambda s: None)
     assert [r["precision"] for r in res["rows"] if r["measure"] == "matmul"] == ["bf16"]
     assert res["peak"]["matmul_fp32_gflops"] is None and res["peak"]["matmul_bf16_gflops"] > 0
+
+
+def test_every_thread_count_gets_its_ceilings(monkeypatch):
+    monkeypatch.setattr(peak, "bf16_supported", lambda device: False)
+    before = torch.get_num_threads()
+    res = peak.measure_peaks({"matmul_sizes": [16], "copy_mib": 1, "warmup": 0, "repeats": 1, "dtypes": ["fp32"]},
+                             CPU, [2, 1, 2], log=lambda s: None)
+    assert res["thread_counts"] == [1, 2] and sorted(res["peaks"]) == ["1", "2"]
+    assert [r["threads"] for r in res["rows"]] == [1, 1, 2, 2] and res["environment"]["threads"] == 1
+    assert res["peak"] == res["peaks"]["1"] and torch.get_num_threads() == before
+    assert peak.ceiling_for(res, 2) is res["peaks"]["2"] and peak.ceiling_for(res, 8) is res["peak"]
+    assert peak.ceiling_for({"peak": {"a": 1}}, 2) == {"a": 1}     # a record from before `peaks`

@@ -90,3 +90,19 @@ def test_plot_writes_a_file(tmp_path):
     out = tmp_path / "roofline.svg"
     plot(df, PEAK, [str(out)])
     assert out.stat().st_size > 1000 and math.isfinite(df.achieved_gflops.sum())
+
+
+def test_each_figure_is_compared_with_the_ceiling_of_its_own_thread_count(tmp_path):
+    """MNIST figures on 1 thread, Part 3's on 2: a 2-thread figure against a 1-thread roof would read >100 %."""
+    two = {**PEAK, "matmul_fp32_gflops": 200.0, "compute_fp32_gflops": 200.0, "copy_gbs": 20.0}
+    t = _timings(1e-3, 4e-3).assign(threads=[1, 2])
+    df = analyse(t, TRAFFIC, PEAK, {"1": PEAK, "2": two})
+    assert list(df["peak_fp32_gflops"]) == [100.0, 200.0] and list(df["peak_threads"]) == [1, 2]
+    assert df.iloc[1].pct_of_peak_fp32 == pytest.approx(df.iloc[1].achieved_gflops / 2)
+    assert df.iloc[1].ridge_flop_per_byte == pytest.approx(10.0)
+    # a thread count the peak job did not measure falls back on `peak`, and names the threads that one had
+    df = analyse(t.assign(threads=[1, 4]), TRAFFIC, PEAK, {"1": PEAK})
+    assert df.iloc[1].peak_fp32_gflops == 100.0 and df.iloc[1].peak_threads == 1
+    out = tmp_path / "r.svg"
+    plot(analyse(t, TRAFFIC, PEAK, {"1": PEAK, "2": two}), PEAK, [str(out)], peaks={"1": PEAK, "2": two})
+    assert "2 threads: fp32" in out.read_text()

@@ -43,7 +43,7 @@ def code(script):
     return closure([f"scripts/{script}.py"])
 
 
-def timing_threads(wildcards=None, whole_machine=False):
+def timing_threads(wildcards=None, whole_machine=False, threads=None):
     """Threads (Snakemake cores) of a timed job (mlalab.isolation): every core Snakemake was given when
     `exclusive`, and when `pinned` for a job that holds the whole machine (latency, peak, Q1: nothing runs
     beside it, while it computes on `timing.threads` pinned cores); else `timing.threads`. Without --cores
@@ -54,12 +54,24 @@ def timing_threads(wildcards=None, whole_machine=False):
         return 1
     if workflow.remote_exec:    # inside a cluster job: never more than its allocation
         cores = min(cores, allocation_cpus(os.environ) or cores)
-    return timed_threads(ISOLATION, cores, config["timing"].get("threads", 1), whole_machine)
+    return timed_threads(ISOLATION, cores, threads or config["timing"].get("threads", 1), whole_machine)
 
 
-def timed_job(whole_machine=False):
-    """A timed rule's `isolation` param: how the job claims cores (mlalab.runner), recorded with its figures."""
-    return {"mode": ISOLATION, "threads": timing_threads(whole_machine=False), "whole_machine": whole_machine}
+def timed_job(whole_machine=False, threads=None):
+    """A timed rule's `isolation` param: how the job claims cores (mlalab.runner), recorded with its figures.
+    `threads`: the job's own setting (Part 3's `part3.timing.threads`), else `timing.threads`."""
+    return {"mode": ISOLATION, "threads": timing_threads(threads=threads), "whole_machine": whole_machine}
+
+
+def model_timed_job(wildcards):
+    """The `isolation` param of a model's latency record: its own timing settings' threads (Part 3 or MNIST)."""
+    return timed_job(whole_machine=True, threads=latency_plan.timing_of(config, wildcards.model).get("threads"))
+
+
+def timed_thread_counts():
+    """Every thread count a latency record of this build is timed with: the peak job measures each ceiling at
+    each of them, so a figure is compared with the ceiling of its own thread count."""
+    return sorted({timing_threads(threads=latency_plan.timing_of(config, m).get("threads")) for m in SPECS})
 
 
 # A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the

@@ -11,8 +11,9 @@ rule peak:
         table=f"{R}/tables/peak.csv",
     params:
         peak=config.get("peak"),
+        thread_counts=timed_thread_counts(),
         device=config["device"],
-        isolation=timed_job(whole_machine=True),
+        isolation=timed_job(whole_machine=True, threads=max(timed_thread_counts())),
     threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"

@@ -20,7 +20,7 @@ rule latency:
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
         data=lambda wc: config.get("data", {}) if SPECS[wc.model]["source"] == "mnist" else {},
         device=config["device"],
-        isolation=timed_job(whole_machine=True),
+        isolation=model_timed_job,
     resources:
         mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
         runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],

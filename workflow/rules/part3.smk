@@ -15,7 +15,7 @@ rule part3_resnet18_q1:
         warmup=P3.get("resnet18", {}).get("q1_warmup", 1),
         repeats=P3.get("resnet18", {}).get("q1_repeats", 5),
         device=config["device"],
-        isolation=timed_job(whole_machine=True),
+        isolation=timed_job(whole_machine=True, threads=latency_plan.timing_of(config, "resnet18").get("threads")),
     threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"

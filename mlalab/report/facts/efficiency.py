@@ -26,7 +26,9 @@ def peak_facts(peak: pd.DataFrame | None) -> dict:
     if peak is None or not len(peak):
         return {}
     out = {"ceilings": []}
-    for (measure, precision), g in peak.groupby(["measure", "precision"], sort=False):
+    if "threads" not in peak:
+        peak = peak.assign(threads=math.nan)
+    for (threads, measure, precision), g in peak.groupby(["threads", "measure", "precision"], sort=False, dropna=False):
         unit = "GB/s" if measure == "copy" else "GFLOP/s"
         col = "gbs" if measure == "copy" else "gflops"
         best_col = f"{col}_best"
@@ -35,7 +37,7 @@ def peak_facts(peak: pd.DataFrame | None) -> dict:
         r = g.loc[g[best_col].idxmax()]
         item = {"measure": str(measure), "precision": str(precision), "unit": unit, "best": num(r[best_col]),
                 "median": num(r.get(col)), "size": num(r.get("size")), "repeats": r.get("latency_repeats"),
-                "shape": r.get("shape") if isinstance(r.get("shape"), str) else None}
+                "shape": r.get("shape") if isinstance(r.get("shape"), str) else None, "threads": num(threads)}
         if measure != "copy":
             item["lo"], item["hi"] = num(r.get("gflops_p10")), num(r.get("gflops_p90"))
         else:  # bandwidth from the copy's timing spread: bytes / time (p90 time -> low bandwidth)
@@ -47,6 +49,8 @@ def peak_facts(peak: pd.DataFrame | None) -> dict:
     name = first.get("device_name")
     out["device"] = str(first.get("device", "")) + (f" ({name})" if isinstance(name, str) and name else "")
     out["threads"] = first.get("threads")
+    # the ceilings are measured at every thread count a latency figure used (mlalab.stages.peak.measure_peaks)
+    out["thread_counts"] = sorted({int(t) for t in peak["threads"].dropna()})
     beside = [str(b) for b in peak.get("beside_jobs", pd.Series(dtype=object)).dropna() if str(b)]
     out["beside"] = sorted({j for b in beside for j in b.split(";")})
     return out
@@ -107,11 +111,16 @@ def roofline_facts(roof: pd.DataFrame | None) -> dict:
     return {
         "rows": rows, "models": models,
         "peak": num(t["peak_fp32_gflops"].iloc[0]), "ridge": num(t["ridge_flop_per_byte"].iloc[0]),
+        # one roof per thread count the figures ran on: each row is compared with its own
+        "roofs": [{"threads": num(g["peak_threads"].iloc[0]), "peak": num(g["peak_fp32_gflops"].iloc[0]),
+                   "ridge": num(g["ridge_flop_per_byte"].iloc[0])}
+                  for _, g in t.groupby("peak_threads", sort=True)] if "peak_threads" in t and t["peak_threads"].notna().any() else [],
         "best": {"model": str(best.model), "label": str(best.get("label", "")), "batch": int(best.batch_size),
                  "pct": num(best.pct_of_peak_fp32), "gflops": num(best.achieved_gflops)},
         "median_pct": float(pct.median()), "n": len(t), "below_10pct": int((pct < 10).sum()),
         "over_peak": [{"model": str(r.model), "batch": int(r.batch_size), "pct": num(r.pct_of_peak_fp32),
-                       "threads": num(r.get("threads")), "device": str(r.get("device", ""))}
+                       "threads": num(r.get("threads")), "device": str(r.get("device", "")),
+                       "peak_threads": num(r.get("peak_threads")), "ceiling": num(r.peak_fp32_gflops)}
                       for _, r in t[pct > 100].iterrows()],
         "n_memory": int(bounds.get("memory", 0)), "n_compute": int(bounds.get("compute", 0)),
     }
@@ -167,6 +176,7 @@ def efficiency_facts(tables: dict) -> dict:
     peak, roof = peak_facts(tables.get("peak")), roofline_facts(tables.get("roofline"))
     if roof.get("over_peak"):   # why a model beats the ceiling, from what each was measured with
         roof["peak_threads"], roof["peak_beside"] = num(peak.get("threads")), peak.get("beside", [])
-        roof["threads_differ"] = [o for o in roof["over_peak"] if isnum(o["threads"]) and isnum(roof["peak_threads"])
-                                  and o["threads"] != roof["peak_threads"]]
+        roof["threads_differ"] = [o for o in roof["over_peak"] if isnum(o["threads"]) and (
+            o["threads"] != o["peak_threads"] if isnum(o["peak_threads"]) else
+            isnum(roof["peak_threads"]) and o["threads"] != roof["peak_threads"])]
     return {"peak": peak, "roofline": roof, "precision": precision_facts(tables.get("precision"))}

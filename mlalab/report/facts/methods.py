@@ -59,6 +59,9 @@ def timing_facts(latency: pd.DataFrame | None, config: dict) -> dict:
         "budgets": sorted({float(b) for b in (timing.get("budget_s"), part3.get("budget_s")) if b is not None}),
         "drift_retries": timing.get("drift_retries"), "drift_pause_s": timing.get("drift_pause_s"),
         "threads": sorted({int(t) for t in ok["threads"].dropna()}) if "threads" in ok else [],
+        # which figures ran on which thread count (Part 3's big models may use every core, MNIST's one)
+        "threads_use": [{"threads": int(n), "figures": len(g), "models": list(dict.fromkeys(g["model"].astype(str)))}
+                        for n, g in ok.groupby("threads")] if "threads" in ok else [],
         "devices": sorted(set(ok["device"].dropna().astype(str))) if "device" in ok else [],
         "isolation": sorted(set(ok["isolation"].dropna().astype(str))) if "isolation" in ok else [],
         "alone": len(rows) - len(beside), "beside": beside,
