@@ -2,12 +2,13 @@
 
 * pinned (the default): a timed measurement (a latency series, the peak, ResNet18 Q1) holds the whole machine:
   Snakemake gives it every core, so no other job of the build runs beside it, and it locks every core against
-  other builds on the machine; it computes on `timing.threads` of them (default 1), pinned
-  (os.sched_setaffinity). Why the whole machine: pinning a job to a core of its own separates cores, not the
+  other builds on the machine; it computes on `timing.threads` of them (default 1; Part 3's networks on
+  `part3.timing.threads`, default `all`), pinned (os.sched_setaffinity). Why the whole machine: pinning a job to a core of its own separates cores, not the
   shared cache and memory bus, and a neighbour's streaming (another model's timing, a training epoch) once
   slowed a small CNN's calls twofold midway through its series. Why one thread on a held machine: measured
   in the full build, the MNIST models' sub-millisecond calls on two threads drifted (4 series still unstable
-  after three tries, against none on one thread), while the big models gained only 1.3x. Training jobs (timed
+  after three tries, against none on one thread); the big models' calls of up to seconds gain 1.3x and are
+  long enough not to drift, so they use every core. Training jobs (timed
   too: training time) take `timing.threads` pinned cores each and may run side by side with each other; their
   records say what ran beside them.
 * shared: every timed job takes only its own `timing.threads` pinned cores, so latency series run side by side

@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +27,3 @@ def tiny_mnist(tmp_path):
         expected[name] = hashlib.sha256(gzip.decompress((tmp_path / f"{name}.gz").read_bytes())).hexdigest()
     return tmp_path, expected, arrays
 
-
-@pytest.fixture(scope="session")
-def repo_root():
-    os.chdir(ROOT)
-    return ROOT

@@ -1,6 +1,6 @@
 """Every model the lab measures, built from a plain spec (random weights; nothing is downloaded), and its inputs.
 
-A spec is what mlalab.plan.config.model_specs gives for a model id:
+A spec is what mlalab.plan.latency.model_specs gives for a model id:
 * {"source": "mnist", "kind": "mlp"|"cnn", "model": {...}}: the lab's MNIST MLPs and CNNs;
 * {"source": "torchvision", "name": "resnet18", "image_size": 224}: any torchvision classification builder
   by name (torchvision.models.get_model), weights=None;

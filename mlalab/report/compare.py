@@ -23,7 +23,6 @@ from mlalab.report.noise import Latency, medians_differ
 EXPERIMENT_KEYS = ["label", "model", "batch_size"]
 EXPERIMENT_VALUES = ["latency_median_s", "throughput_per_s", "train_time_s_mean", "accuracy_mean"]
 PART3_KEYS = ["precision", "runtime", "input_size", "batch_size"]   # input_size: image_size or seq_len
-PART3_VALUES = ["latency_median_s", "throughput_per_s"]
 CI = ["latency_ci95_low_s", "latency_ci95_high_s"]
 TRAINING_SETTINGS = ("seeds", "data", "training")        # training time and accuracy mean the same only if equal
 

@@ -1,4 +1,4 @@
-"""The MNIST stage: train one run, profile one architecture (job bodies for mlalab.runner).
+"""The MNIST stage: train one run (the train rule's job body for mlalab.runner) and load a trained model back.
 
 A run that fails because of its configuration (impossible batch size) writes records with status 'failed' and
 the reason instead of crashing, so the other runs and the report go on; a failure of the machine (out of memory,

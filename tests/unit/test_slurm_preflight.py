@@ -1,4 +1,4 @@
-"""The SLURM preflight's reading of sinfo/scontrol/sacct/dry-run text (mlalab.plan.slurm), on captured outputs:
+"""The SLURM preflight's reading of sinfo/scontrol/sacct/dry-run text (mlalab.cluster.slurm), on captured outputs:
 a 2-CPU test node (tests/slurm/), a GPU cluster with per-partition limits. No cluster needed."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from mlalab.plan import slurm
-from mlalab.plan.slurm_preflight import status_command
+from mlalab.cluster import slurm
+from mlalab.cluster.preflight import status_command
 
 # `scontrol show partition -o` / `scontrol show node -o` of the private test cluster (SLURM 22.05).
 TEST_PARTS = (

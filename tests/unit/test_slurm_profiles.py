@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlalab.plan import slurm
+from mlalab.cluster import slurm
 
 REPO = Path(__file__).resolve().parents[2]
 

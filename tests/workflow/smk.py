@@ -9,7 +9,6 @@ copy's own `mlalab` is the one imported (PYTHONPATH wins over the editable insta
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlalab.cluster import dryrun
 from mlalab.plan.mnist import FILES as MNIST_FILES  # noqa: F401 - the four file names, for tests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,34 +90,9 @@ def snakemake(workdir: Path, *args: str, timeout: float = 1800) -> Run:
 
 # ---- dry runs -> exact job sets -------------------------------------------------------------------------
 
-_RULE = re.compile(r"^(?:local)?(?:rule|checkpoint) (?P<rule>\w+):\s*$")
-_FIELD = re.compile(r"^    (?P<key>\w+): (?P<value>.*)$")
-
-
 def parse_jobs(text: str) -> list[dict]:
     """The jobs a `snakemake -n` would run: one dict per job with rule, wildcards (dict), output (list)."""
-    jobs, cur = [], None
-    for line in text.splitlines():
-        m = _RULE.match(line)
-        if m:
-            cur = {"rule": m["rule"], "wildcards": {}, "input": [], "output": [], "reason": ""}
-            jobs.append(cur)
-            continue
-        if cur is None:
-            continue
-        f = _FIELD.match(line)
-        if not f:
-            if line and not line.startswith(" "):
-                cur = None
-            continue
-        key, value = f["key"], f["value"]
-        if key == "wildcards":
-            cur["wildcards"] = dict(kv.split("=", 1) for kv in value.split(", "))
-        elif key in ("input", "output"):
-            cur[key] = value.split(", ")
-        elif key in ("reason", "jobid"):
-            cur[key] = value
-    return jobs
+    return dryrun.jobs(text)
 
 
 def job_key(job: dict) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import smk
 
-from mlalab.plan import slurm
+from mlalab.cluster import slurm
 
 pytestmark = pytest.mark.slurm
 
@@ -79,7 +79,7 @@ def _user_profile(work: Path, **extra: str) -> Path:
 
 
 def _preflight(work: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mlalab.plan.slurm_preflight", "--profile", str(profile), *args],
+    return subprocess.run([sys.executable, "-m", "mlalab.cluster.preflight", "--profile", str(profile), *args],
                           cwd=work, env=smk.env_for(work), capture_output=True, text=True, timeout=600)
 
 

@@ -15,7 +15,7 @@ from mlalab.plan.config import profile_batches
 from mlalab.plan.deps import closure
 from mlalab.plan.mnist import FILES as MNIST_FILES
 from mlalab.plan.precision import trained_runs
-from mlalab.plan.slurm import allocation_cpus
+from mlalab.cluster.slurm import allocation_cpus
 
 LAB = expand_lab(config)
 SPECS = latency_plan.model_specs(config, LAB)   # every model id the lab builds -> its spec

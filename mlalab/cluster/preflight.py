@@ -1,6 +1,6 @@
 """Check a SLURM run before submitting it: what each rule would ask against what the cluster offers.
 
-    python -m mlalab.plan.slurm_preflight --profile profiles/slurm [snakemake args, e.g. --configfile ...]
+    python -m mlalab.cluster.preflight --profile profiles/slurm [snakemake args, e.g. --configfile ...]
 
 Runs a forced dry run (`snakemake -n -F`, so every job of the target is checked, built or not) with the same
 profile and arguments, reads the partitions and nodes (`scontrol show partition -o`, `scontrol show node -o`) and
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from mlalab.plan import slurm
+from mlalab.cluster import slurm
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess:
@@ -82,7 +82,7 @@ def check(profile: Path, args: list[str]) -> tuple[list[str], str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 usage="python -m mlalab.plan.slurm_preflight --profile DIR [snakemake args]")
+                                 usage="python -m mlalab.cluster.preflight --profile DIR [snakemake args]")
     ap.add_argument("--profile", required=True, type=Path, help="the SLURM profile folder the run will use")
     opts, rest = ap.parse_known_args(argv)
     problems, summary = check(opts.profile, rest)

@@ -2,7 +2,7 @@
 no cluster needed: every function here reads captured output).
 
 A job that asks more than any node of its partition has is never started: SLURM leaves it PENDING
-(PartitionConfig) and Snakemake waits without a word. So the preflight (mlalab.plan.slurm_preflight) refuses such a
+(PartitionConfig) and Snakemake waits without a word. So the preflight (mlalab.cluster.preflight) refuses such a
 run before anything is submitted, naming the rule, its request and the limit.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+
+from mlalab.cluster import dryrun
 
 # `scontrol show ... -o` prints one record per line as Key=Value pairs; a value may contain spaces
 # (OS=Linux 6.1 #1 SMP ...), so a value runs up to the next ` Key=`.
@@ -114,12 +116,6 @@ class Request:
     group: str = ""      # the group job it runs in (name#n, one per listed group job), "" when alone
 
 
-# A job's block: `rule NAME:` then `    key: value` fields; inside a group job both are indented four more spaces.
-_RULE = re.compile(r"^\s*(local)?(?:rule|checkpoint) (\w+):\s*$")
-_FIELD = re.compile(r"^\s+(\w+): (.*)$")
-_GROUP = re.compile(r"^\[.*\] Group job (\S+) ")
-
-
 _LOCALRULES = re.compile(r"^localrules:\s*(.+)$", re.M)
 
 
@@ -130,48 +126,22 @@ def local_rules(snakefile_text: str) -> set[str]:
 
 
 def requests(dry_run_text: str, local: set[str] = frozenset()) -> list[Request]:
-    """Every cluster job of a `snakemake -n` listing with what it asks: CPUs (resource cpus_per_task if set, else
-    threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu, or gres gpu:N), partition.
-    Jobs of the `local` rules, or printed as `localrule`, run on the submit host and ask the cluster nothing (nor
-    does `all`, which runs nothing)."""
-    jobs, cur, group, groups = [], None, "", 0
-
-    def close():
-        if cur is not None and not cur["local"] and cur["rule"] not in local | {"all"}:
-            res = cur.get("resources", {})
-            gpu = int(res.get("gpu") or res.get("gpus") or 0) or gpus(res.get("gres", ""))
-            jobs.append(Request(
-                rule=cur["rule"], cpus=int(res.get("cpus_per_task") or cur.get("threads") or 1),
-                mem_mb=float(res["mem_mb"]) if "mem_mb" in res else None, gpus=gpu,
-                runtime_min=float(res["runtime"]) if "runtime" in res else None,
-                partition=res.get("slurm_partition"), wildcards=cur.get("wildcards", ""), group=cur["group"]))
-
-    for line in dry_run_text.splitlines():
-        g = _GROUP.match(line)
-        if g:
-            close()
-            cur, groups = None, groups + 1
-            group = f"{g.group(1)}#{groups}"
+    """Every cluster job of a `snakemake -n` listing (mlalab.cluster.dryrun) with what it asks: CPUs (resource
+    cpus_per_task if set, else threads, as the SLURM plugin submits it), mem_mb, runtime (minutes), GPUs (gpu,
+    or gres gpu:N), partition. Jobs of the `local` rules, or printed as `localrule`, run on the submit host and
+    ask the cluster nothing (nor does `all`, which runs nothing)."""
+    out = []
+    for job in dryrun.jobs(dry_run_text):
+        if job["local"] or job["rule"] in local | {"all"}:
             continue
-        m = _RULE.match(line)
-        if m:
-            close()
-            if not line.startswith(" "):     # a job at the top level is alone, whatever came before
-                group = ""
-            cur = {"rule": m.group(2), "group": group, "local": bool(m.group(1))}
-        elif cur is not None and _FIELD.match(line):
-            key, value = _FIELD.match(line).groups()
-            if key == "threads":
-                cur["threads"] = value
-            elif key == "wildcards":
-                cur["wildcards"] = value
-            elif key == "resources":
-                cur["resources"] = dict(kv.split("=", 1) for kv in value.split(", ") if "=" in kv)
-        elif line and not line.startswith(" "):
-            close()
-            cur = None
-    close()
-    return jobs
+        res = job["resources"]
+        gpu = int(res.get("gpu") or res.get("gpus") or 0) or gpus(res.get("gres", ""))
+        out.append(Request(
+            rule=job["rule"], cpus=int(res.get("cpus_per_task") or job.get("threads") or 1),
+            mem_mb=float(res["mem_mb"]) if "mem_mb" in res else None, gpus=gpu,
+            runtime_min=float(res["runtime"]) if "runtime" in res else None,
+            partition=res.get("slurm_partition"), wildcards=dryrun.wildcards_text(job), group=job["group"]))
+    return out
 
 
 def problems(jobs: list[Request], limits: dict[str, Limits]) -> list[str]:
