@@ -21,6 +21,7 @@ include: "workflow/rules/latency.smk"
 include: "workflow/rules/profile.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/part3.smk"
+include: "workflow/rules/scenarios.smk"
 include: "workflow/rules/efficiency.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/report.smk"
@@ -31,6 +32,7 @@ include: "workflow/rules/compare.smk"
 # files already there, where a cluster job would add a queue start and a nested Snakemake; `mnist` downloads, and
 # compute nodes are often offline.  Nothing timed is among them.
 localrules: mnist, experiment_table, latency_table, part3_table, part3_figure, roofline, report_plots, report, compare
+localrules: part3_scenario_tables, part3_scenario_figure
 
 
 rule all:

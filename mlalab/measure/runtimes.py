@@ -20,10 +20,12 @@ from mlalab.measure import precision as modes
 
 @dataclass
 class Runner:
-    """One forward of the prepared model on the prepared batch: `call()` returns the main output tensor."""
+    """One forward of the prepared model on the prepared batch: `call()` returns the main output tensor;
+    `run(x)` is the same forward on any batch of the same kind (a LoadGen system under test forms its own)."""
     call: Callable[[], torch.Tensor]
     device: torch.device
     detail: str
+    run: Callable[[torch.Tensor], torch.Tensor]
 
 
 def _eager(net, x, precision: str, device: torch.device, compiled: bool) -> Runner:
@@ -32,10 +34,10 @@ def _eager(net, x, precision: str, device: torch.device, compiled: bool) -> Runn
         v = dataclasses.replace(v, model=torch.compile(v.model))
     xd = x.to(v.device)
 
-    def call():
-        return modes.main_output(modes.forward(v, xd))
+    def run(batch):
+        return modes.main_output(modes.forward(v, batch))
 
-    return Runner(call, v.device, "torch.compile (inductor)" if compiled else "eager")
+    return Runner(lambda: run(xd), v.device, "torch.compile (inductor)" if compiled else "eager", run)
 
 
 def providers(device: torch.device) -> list[str]:
@@ -56,15 +58,15 @@ def _onnxruntime(onnx_path, x, precision: str, device: torch.device) -> Runner:
     opts.intra_op_num_threads = torch.get_num_threads()
     opts.log_severity_level = 3
     sess = ort.InferenceSession(str(onnx_path), opts, providers=providers(device))
-    feed = {sess.get_inputs()[0].name: x.cpu().numpy()}
-    first = sess.get_outputs()[0].name
+    name, first = sess.get_inputs()[0].name, sess.get_outputs()[0].name
 
-    def call():
-        return torch.from_numpy(sess.run([first], feed)[0])
+    def run(batch):
+        return torch.from_numpy(sess.run([first], {name: batch.cpu().numpy()})[0])
 
+    xc = x.cpu()
     used = sess.get_providers()[0]
-    return Runner(call, torch.device("cuda") if used == "CUDAExecutionProvider" else torch.device("cpu"),
-                  f"onnxruntime {ort.__version__} {used}")
+    return Runner(lambda: run(xc), torch.device("cuda") if used == "CUDAExecutionProvider" else torch.device("cpu"),
+                  f"onnxruntime {ort.__version__} {used}", run)
 
 
 def prepare(engine: str, net: torch.nn.Module, x: torch.Tensor, precision: str, device: torch.device,

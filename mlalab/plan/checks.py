@@ -11,6 +11,7 @@ worse, build a silently wrong table) is refused before any job runs:
 
 from __future__ import annotations
 
+from mlalab.plan import scenarios
 from mlalab.plan.config import architecture, model_slug
 from mlalab.plan.precision import trained_runs
 from mlalab.plan.schema import ConfigError
@@ -86,7 +87,8 @@ def precision_models_exist(config: dict, lab) -> list[str]:
 
 def errors(config: dict, lab) -> list[str]:
     """Every problem of the lab, one line each; `lab` is mlalab.plan.config.expand(config)."""
-    return duplicate_variants(config) + batch_sizes_fit_the_data(config) + precision_models_exist(config, lab)
+    return (duplicate_variants(config) + batch_sizes_fit_the_data(config) + precision_models_exist(config, lab)
+            + scenarios.errors(config))
 
 
 def check(config: dict, lab, source: str = "config") -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mlalab.plan import part3
+from mlalab.plan import part3, scenarios
 from mlalab.plan.config import Lab
 from mlalab.plan.latency import model_specs, part3_batches
 
@@ -40,10 +40,34 @@ def latency_table(config: dict) -> dict[str, str]:
     return {"latency": f"{results(config)}/tables/latency.csv"}
 
 
+def scenario_record(config: dict, model: str, runtime: str, scenario: str) -> str:
+    """The record of one (model, runtime, scenario) LoadGen job; its LoadGen logs are scenario_logs()."""
+    return f"{results(config)}/part3/scenarios/{model}/{runtime}/{scenario}.json"
+
+
+def scenario_logs(config: dict, model: str, runtime: str, scenario: str) -> str:
+    """The folder of that job's LoadGen logs: performance/ (Server: performance/qps{rate}/ per rate), accuracy/."""
+    return f"{results(config)}/part3/scenarios/{model}/{runtime}/{scenario}"
+
+
+def scenario_records(config: dict) -> list[str]:
+    return [scenario_record(config, *p) for p in scenarios.points(config)]
+
+
+def scenario_table_paths(config: dict) -> dict[str, str]:
+    """part3_scenarios (a row per job) and part3_scenario_runs (a row per LoadGen run): rule part3_scenario_tables."""
+    return {name: f"{results(config)}/tables/{name}.csv" for name in ("part3_scenarios", "part3_scenario_runs")}
+
+
+def scenario_tables(config: dict) -> dict[str, str]:
+    """The MLPerf scenario tables the report reads, when `part3.scenarios` runs any."""
+    return scenario_table_paths(config) if scenarios.points(config) else {}
+
+
 def tables(config: dict) -> dict[str, str]:
     """Every table the report reads, by name."""
     return {**experiment_tables(config), **layer_tables(config), **part3_tables(config),
-            **efficiency_tables(config), **latency_table(config)}
+            **scenario_tables(config), **efficiency_tables(config), **latency_table(config)}
 
 
 def batch_experiments(config: dict) -> list[str]:
@@ -75,10 +99,23 @@ def part3_figures(config: dict) -> dict[str, str]:
     return {f"part3_runtimes_{m}": f"{fig}/part3_runtimes_{m}.svg" for m in part3_batches(config)}
 
 
+def scenario_figures(config: dict) -> dict[str, str]:
+    """One figure per scenario model: latency percentiles against the offered rate, the bound drawn."""
+    s = scenarios.settings(config)
+    if not s or "server" not in s["run"]:
+        return {}
+    return {f"part3_scenarios_{m}": scenario_figure(config, m) for m in s["models"]}
+
+
+def scenario_figure(config: dict, model: str) -> str:
+    return f"{results(config)}/report/figures/part3_scenarios_{model}.svg"
+
+
 def figures(config: dict) -> dict[str, str]:
     """Every figure the report shows, by name."""
     roof = roofline_figures(config)
-    return {**plots(config), **part3_figures(config), **({"roofline": roof["svg"]} if roof else {})}
+    return {**plots(config), **part3_figures(config), **scenario_figures(config),
+            **({"roofline": roof["svg"]} if roof else {})}
 
 
 def diagrams(config: dict, lab: Lab) -> dict[str, str]:

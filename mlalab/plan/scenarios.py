@@ -1,0 +1,93 @@
+"""Part 3 under MLPerf Inference's scenarios (config `part3.scenarios`, docs/scenarios.md): which (model,
+runtime, scenario) jobs run, the LoadGen test settings and SUT settings of each, and the plan-time checks the
+schema cannot make (torch-free). Paths live in mlalab.plan.targets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import yaml
+
+from mlalab.plan import latency
+from mlalab.plan.schema import SCHEMA
+
+SCENARIOS = ("single_stream", "multi_stream", "offline", "server")
+# What each scenario reports as its result (MLPerf Inference's metric of that scenario; the latency percentile is
+# `target_percentile`'s).
+METRICS = {"single_stream": "latency", "multi_stream": "query latency", "offline": "samples/s",
+           "server": "highest rate VALID under the bound"}
+
+
+@cache
+def defaults() -> dict:
+    """The schema's default of every `part3.scenarios` key (the schema holds the one default)."""
+    props = yaml.safe_load(SCHEMA.read_text())["properties"]["part3"]["properties"]["scenarios"]["properties"]
+    return {k: v["default"] for k, v in props.items() if "default" in v}
+
+
+def settings(config: dict) -> dict | None:
+    """`part3.scenarios` with the schema's defaults filled in; None when no scenario is configured."""
+    given = (config.get("part3") or {}).get("scenarios")
+    if not given or not given.get("run"):
+        return None
+    out = {**defaults(), **given}
+    out["runtimes"] = list(given.get("runtimes") or latency.part3_runtimes(config))
+    out["models"] = list(given.get("models") or latency.part3_batches(config))
+    return out
+
+
+def points(config: dict) -> list[tuple[str, str, str]]:
+    """(model, runtime, scenario) of every scenario job."""
+    s = settings(config)
+    if not s:
+        return []
+    return [(m, rt, sc) for m in s["models"] for rt in s["runtimes"] for sc in SCENARIOS if sc in s["run"]]
+
+
+def job(config: dict, model: str, runtime: str, scenario: str) -> dict:
+    """The settings one scenario job runs with: LoadGen's TestSettings (`loadgen`) and the SUT's."""
+    s = settings(config)
+    min_queries = {**defaults()["min_queries"], **(s.get("min_queries") or {})}
+    lg = {"min_duration_ms": int(round(float(s["min_duration_s"]) * 1000))}
+    if scenario in min_queries:
+        lg["min_query_count"] = int(min_queries[scenario])
+    if scenario == "multi_stream":
+        lg["multi_stream_samples_per_query"] = int(s["multi_stream_samples"])
+    percentile = {**defaults()["target_percentile"], **(s.get("target_percentile") or {})}
+    if scenario in percentile:
+        lg[f"{scenario}_target_latency_percentile"] = float(percentile[scenario])
+    batching = scenario in ("offline", "server")
+    out = {"loadgen": lg, "samples": int(s["samples"]), "accuracy": bool(s["accuracy"]),
+           # one query at a time is its own batch: no window; MultiStream's query is one batch of its samples
+           "max_batch": int(s["max_batch"]) if batching else (int(s["multi_stream_samples"])
+                                                               if scenario == "multi_stream" else 1),
+           "batch_window_s": float(s["batch_window_ms"]) / 1000 if scenario == "server" else 0.0}
+    if scenario == "server":
+        out.update(latency_bound_s=float(s["server_latency_ms"][model]) / 1000, tries=int(s["server_tries"]))
+    return out
+
+
+def errors(config: dict) -> list[str]:
+    """What the schema cannot see, one line each naming the key."""
+    s = settings(config)
+    if not s:
+        return []
+    key, found = "part3.scenarios", []
+    known = latency.part3_batches(config)
+    for i, m in enumerate(s["models"]):
+        if m not in known:
+            found.append(f"{key}.models[{i}]: {m!r} is not a Part 3 model (known: {', '.join(known)})")
+    bounds = s.get("server_latency_ms") or {}
+    if "server" in s["run"]:
+        for m in s["models"]:
+            if m not in bounds:
+                found.append(f"{key}.server_latency_ms.{m}: missing; the Server scenario needs a p99 latency bound "
+                             f"(ms) for every model it runs")
+    for m in bounds:
+        if m not in s["models"]:
+            found.append(f"{key}.server_latency_ms.{m}: {m!r} is not one of the scenario models "
+                         f"({', '.join(s['models'])}); remove it or add the model")
+    if "multi_stream" in s["run"] and int(s["samples"]) < int(s["multi_stream_samples"]):
+        found.append(f"{key}.samples: {s['samples']} is fewer than multi_stream_samples "
+                     f"({s['multi_stream_samples']}); LoadGen draws a query's samples from the library")
+    return found

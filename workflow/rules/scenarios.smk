@@ -1,0 +1,80 @@
+# Part 3 under MLPerf Inference's scenarios, measured by LoadGen (docs/scenarios.md): one timed job per
+# (model, runtime, scenario) of `part3.scenarios`, its LoadGen logs kept beside its record; then the tables and,
+# per model, latency percentiles against the offered rate. Paths from mlalab.plan.targets.
+from mlalab.plan import scenarios as scenario_plan
+
+SCENARIO_MODELS = (scenario_plan.settings(config) or {}).get("models") or []
+
+
+rule part3_scenario:
+    """One (model, runtime, scenario) under LoadGen: its record, and LoadGen's own logs in the folder beside it.
+    Timed like `latency`: it owns the machine while LoadGen drives the model."""
+    input:
+        onnx=lambda wc: [targets.onnx(config, LAB)[wc.model]] if wc.runtime == "onnxruntime" else [],
+        code=code("part3_scenario"),
+    output:
+        record=targets.scenario_record(config, "{model}", "{runtime}", "{scenario}"),
+        logs=directory(targets.scenario_logs(config, "{model}", "{runtime}", "{scenario}")),
+    wildcard_constraints:
+        model=_alternatives(SCENARIO_MODELS),
+        runtime="|".join(latency_plan.RUNTIMES),
+        scenario="|".join(scenario_plan.SCENARIOS),
+    params:
+        model=lambda wc: wc.model,
+        spec=lambda wc: SPECS[wc.model],
+        runtime=lambda wc: wc.runtime,
+        scenario=lambda wc: wc.scenario,
+        job=lambda wc: scenario_plan.job(config, wc.model, wc.runtime, wc.scenario),
+        device=config["device"],
+        isolation=timed_job(whole_machine=True),
+    resources:
+        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
+        runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
+    threads: timing_threads(whole_machine=True)
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/part3/scenarios/{{model}}/{{runtime}}/{{scenario}}.log",
+    benchmark:
+        f"{BENCH}/part3/scenarios/{{model}}/{{runtime}}/{{scenario}}.tsv"
+    script:
+        "../../scripts/part3_scenario.py"
+
+
+rule part3_scenario_tables:
+    """Every scenario record as one row (part3_scenarios) and every LoadGen run as one row (part3_scenario_runs)."""
+    input:
+        records=targets.scenario_records(config),
+        code=code("part3_scenario_tables"),
+    output:
+        scenarios=targets.scenario_table_paths(config)["part3_scenarios"],
+        runs=targets.scenario_table_paths(config)["part3_scenario_runs"],
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/part3/scenarios/tables.log",
+    benchmark:
+        f"{BENCH}/part3/scenarios/tables.tsv"
+    script:
+        "../../scripts/part3_scenario_tables.py"
+
+
+rule part3_scenario_figure:
+    """One model's Server tries: latency percentiles against the offered rate, the bound drawn."""
+    input:
+        runs=targets.scenario_table_paths(config)["part3_scenario_runs"],
+        code=code("part3_scenario_figure"),
+    output:
+        targets.scenario_figure(config, "{model}"),
+    wildcard_constraints:
+        model=_alternatives(SCENARIO_MODELS),
+    params:
+        model=lambda wc: wc.model,
+    conda:
+        "../envs/mlalab.yaml"
+    log:
+        f"{LOGS}/part3/scenarios/figures/{{model}}.log",
+    benchmark:
+        f"{BENCH}/part3/scenarios/figures/{{model}}.tsv"
+    script:
+        "../../scripts/part3_scenario_figure.py"
