@@ -39,10 +39,33 @@ class JobLog:
             self.file.write(line + "\n")
         print(line, file=sys.stderr, flush=True)
 
+    def file_only(self, message: str) -> None:
+        """A line for the log file alone (machine-read, not progress)."""
+        if self.file:
+            self.file.write(f"[{time.strftime('%H:%M:%S')} +{time.perf_counter() - self.t0:7.1f}s] {message}\n")
+
     def exception(self, exc: BaseException) -> str:
         """Log the traceback; return the one-line reason that goes into the failure record."""
         self("".join(traceback.format_exception(exc)).rstrip())
         return failure_reason(exc)
+
+
+# The package files a job really imported, written to its log: the workflow tests check them against the code
+# inputs its rule declares (mlalab.plan.deps reads the imports from the source; this is what Python loaded).
+IMPORTED = "imported package files:"
+
+
+def imported_modules() -> list[str]:
+    """Files of the mlalab package loaded in this process, relative to the repository (`mlalab/io.py`)."""
+    root = Path(__file__).resolve().parent.parent
+    out = set()
+    for m in list(sys.modules.values()):
+        f = getattr(m, "__file__", None)
+        if f and (m.__name__ == "mlalab" or m.__name__.startswith("mlalab.")):
+            p = Path(f).resolve()
+            if p.name != "__init__.py":
+                out.add(str(p.relative_to(root)))
+    return sorted(out)
 
 
 class MachineFailure(RuntimeError):
@@ -170,6 +193,7 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
         t0 = time.perf_counter()
         record = body(**kwargs)
         log(f"done in {time.perf_counter() - t0:.1f}s")
+        log.file_only(f"{IMPORTED} {' '.join(imported_modules())}")
     except Exception as e:  # noqa: BLE001 - a record job's failure of the config is a row of the lab
         if is_machine_failure(e):
             log.exception(e)
