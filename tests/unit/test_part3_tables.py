@@ -1,5 +1,8 @@
 """Part 3 tables from records: tidy columns, failed jobs kept as rows, weights-vs-activations verdicts."""
 
+import inspect
+import re
+
 from mlalab.plan import part3 as plan
 from mlalab.stages import part3_tables as tables
 
@@ -49,8 +52,12 @@ def test_plan_names_every_table_and_its_inputs():
         "bf16": True, "resnet18": {"batch_sizes": [1, 32], "image_size": 64, "q1_images": 8},
         "bert": {"batch_sizes": [1], "seq_len": 16}}}
     for t in plan.TABLES:
-        assert t in tables.BUILDERS
-        assert plan.table_inputs(config, t)
+        # the names the plan gives a table's inputs are the names its builder reads, and each is a results path
+        read = set(re.findall(r'i\["(\w+)"\]', inspect.getsource(tables.BUILDERS[t])))
+        planned = plan.table_inputs(config, t)
+        assert set(planned) == read, (t, set(planned) ^ read)
+        paths = [p for v in planned.values() for p in ([v] if isinstance(v, str) else v)]
+        assert all(p.startswith("r/") and p.endswith(".json") for p in paths), (t, paths)
     assert plan.latency_files(config, "resnet18", "resnet18") == [
         "r/latency/resnet18/fp32-bs1.json", "r/latency/resnet18/fp32-bs32.json",
         "r/latency/resnet18/bf16-bs1.json", "r/latency/resnet18/bf16-bs32.json"]

@@ -30,10 +30,12 @@ def test_scripts_are_one_call_into_the_runner():
         assert isinstance(call, ast.Call) and getattr(call.func, "id", None) == "run", script.name
 
 
-def test_final_outputs_come_from_the_plan_only():
-    for f in RULES:
-        assert "TARGETS" not in f.read_text(), f.name
-    assert "final_outputs()" in (REPO / "Snakefile").read_text()
+def test_the_default_target_is_the_plan_s_final_outputs():
+    """`rule all` asks for exactly mlalab.plan.targets.final_outputs, and no rule file names a target list of its own."""
+    snakefile = (REPO / "Snakefile").read_text()
+    rule_all = re.search(r"^rule all:\n((?:    .*\n|\n)*)", snakefile, flags=re.M)
+    assert rule_all and re.search(r"input:\s*final_outputs\(\)", rule_all.group(1)), snakefile
+    assert not [f.name for f in RULES if re.search(r"^rule all:", f.read_text(), flags=re.M)]
 
 
 def test_test_files_have_unique_names():
