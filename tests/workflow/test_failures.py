@@ -30,10 +30,11 @@ def _quick_config(work: Path) -> dict:
 
 # ---- pipeline level ---------------------------------------------------------------------------------------
 
-def test_an_impossible_batch_size_is_refused_before_any_job(built, tmp_path):
+def test_an_impossible_batch_size_is_refused_before_any_job(tmp_path):
     """A batch larger than the training subset is known from the config: refused at plan time, naming the key
-    and the files merged (it used to be found only after training and timing it)."""
-    work = smk.copy_built(built, tmp_path / "work")
+    and the files merged (it used to be found only after training and timing it). The check itself is unit-tested
+    (test_checks.py); this is the Snakefile calling it, on a fresh copy: no build needed."""
+    work = smk.copy_pipeline(tmp_path / "work")
     exps = _quick_config(work)["experiments"]
     overlay = smk.write_yaml(work / "overlay.yaml", {"experiments": {
         "part1a": {"batch_sizes": [*exps["part1a"]["batch_sizes"], IMPOSSIBLE_BATCH]}}})
