@@ -28,8 +28,8 @@ def bert_analytic(config, batch_size: int, seq_len: int, pooler: bool = True) ->
         "Q projection": t * d * d,
         "K projection": t * d * d,
         "V projection": t * d * d,
-        "attention scores (Q K^T)": b * h * s * s * (d // h),
-        "attention x V (context)": b * h * s * s * (d // h),
+        "attention scores (QKᵀ)": b * h * s * s * (d // h),
+        "context (softmax·V)": b * h * s * s * (d // h),
         "attention output dense": t * d * d,
         "FFN intermediate": t * d * f,
         "FFN output": t * f * d,
@@ -45,7 +45,7 @@ def bert_analytic(config, batch_size: int, seq_len: int, pooler: bool = True) ->
         "macs": n * layer_macs + pooler_macs,
         "macs_per_layer": layer_macs,
         "macs_per_layer_by_role": per_layer,
-        "macs_attention_matmuls": n * (per_layer["attention scores (Q K^T)"] + per_layer["attention x V (context)"]),
+        "macs_attention_matmuls": n * (per_layer["attention scores (QKᵀ)"] + per_layer["context (softmax·V)"]),
         "macs_pooler": pooler_macs,
         "params": emb + n * layer_params + pooler_params,
         "params_embeddings": emb,
@@ -62,8 +62,8 @@ def gpt2_analytic(config, batch_size: int, seq_len: int) -> dict:
     d, n, b, s = config.n_embd, config.n_layer, batch_size, seq_len
     f = config.n_inner or 4 * d
     t = b * s
-    per_layer = {"QKV projection (c_attn)": 3 * t * d * d, "attention scores (Q K^T)": b * s * s * d,
-                 "attention x V (context)": b * s * s * d, "attention output (c_proj)": t * d * d,
+    per_layer = {"QKV projection (c_attn)": 3 * t * d * d, "attention scores (QKᵀ)": b * s * s * d,
+                 "context (softmax·V)": b * s * s * d, "attention output (c_proj)": t * d * d,
                  "MLP up (c_fc)": t * d * f, "MLP down (c_proj)": t * f * d}
     emb = (config.vocab_size + config.n_positions) * d
     layer_params = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (d * f + f) + (f * d + d)
@@ -82,7 +82,7 @@ def llama_analytic(config, batch_size: int, seq_len: int) -> dict:
     e = getattr(config, "head_dim", None) or d // h
     t = b * s
     per_layer = {"Q projection": t * d * h * e, "K projection": t * d * g * e, "V projection": t * d * g * e,
-                 "attention scores (Q K^T)": b * h * s * s * e, "attention x V (context)": b * h * s * s * e,
+                 "attention scores (QKᵀ)": b * h * s * s * e, "context (softmax·V)": b * h * s * s * e,
                  "attention output (o_proj)": t * h * e * d, "MLP gate": t * d * f, "MLP up": t * d * f,
                  "MLP down": t * f * d}
     qkv_bias = (h + 2 * g) * e if getattr(config, "attention_bias", False) else 0

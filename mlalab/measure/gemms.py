@@ -115,7 +115,7 @@ BERT_LINEAR_ROLES = {
     "intermediate.dense": "FFN intermediate",
     "output.dense": "FFN output",
 }
-BERT_ATTENTION_ROLES = ("attention scores (Q K^T)", "attention x V (context)")
+BERT_ATTENTION_ROLES = ("attention scores (QKᵀ)", "context (softmax·V)")
 
 
 def bert_block_inventory(model: nn.Module, input_ids: torch.Tensor, block: int = 0) -> list[dict]:

@@ -112,6 +112,15 @@ def layers_by_batch(frame: pd.DataFrame) -> pd.DataFrame:
     return base
 
 
+def planned_runs(config: dict) -> dict:
+    """The plan's run table (run id -> kind, batch size, seed, ...), or {} for a config too partial to plan."""
+    from mlalab.plan.config import expand
+    try:
+        return expand(config).runs
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
 def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures: dict[str, str],
                   diagrams: dict[str, str], onnx: dict[str, str], provenance: dict) -> dict:
     """Everything the templates need. `tables` maps table names (file stems) to frames or None."""
@@ -133,7 +142,7 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
         "part3_present": {k: v is not None for k, v in part3.items()},
         "part3_facts": part3_facts(part3),
         "efficiency": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in efficiency.items()},
-        "efficiency_facts": efficiency_facts(efficiency),
+        "efficiency_facts": efficiency_facts(efficiency, planned_runs(config)),
         "figures": figures,
         "onnx": onnx,
         "validation": validation_rows(tables, config),

@@ -85,18 +85,28 @@ def f_int(n) -> str:
     return f"{int(round(float(n))):,}"
 
 
+def _honest(value: float, digits: int) -> str:
+    """`value` to `digits` decimals, with more decimals (up to 6) where the rounding would print an exact
+    100 or 0 that the value is not: 802,944 of 805,066 is 99.7 %, never 100 %."""
+    text = f"{value:.{digits}f}"
+    while digits < 6 and value not in (0.0, 100.0, -100.0) and float(text) in (0.0, 100.0, -100.0):
+        digits += 1
+        text = f"{value:.{digits}f}"
+    return text
+
+
 def f_pct(x, digits: int = 2) -> str:
-    """Accuracy stored as a fraction (0..1) -> percent."""
+    """A fraction (0..1: accuracy, a share) -> percent; never a rounded 100 % or 0 % that is not exact."""
     if missing(x):
         return DASH
-    return f"{float(x) * 100:.{digits}f} %"
+    return f"{_honest(float(x) * 100, digits)} %"
 
 
 def f_pp(x, digits: int = 2) -> str:
-    """A difference of two fractions -> percentage points."""
+    """A difference of two fractions -> percentage points (a non-zero difference never prints as 0)."""
     if missing(x):
         return DASH
-    return f"{float(x) * 100:.{digits}f} points"
+    return f"{_honest(float(x) * 100, digits)} points"
 
 
 def f_num(x, digits: int = 3) -> str:
@@ -146,7 +156,7 @@ FILTERS = {
 def fmt(value, unit: str | None) -> str:
     """Dispatch on a unit name (used by the answer macros, whose facts carry their unit)."""
     if unit == "relpct":
-        return DASH if missing(value) else f"{float(value) * 100:+.3f} %"
+        return DASH if missing(value) else f"{'+' if float(value) >= 0 else ''}{_honest(float(value) * 100, 3)} %"
     if unit == "per_s":
         return f_si(value, unit="/s")
     return FILTERS.get(unit or "plain", f_plain)(value)

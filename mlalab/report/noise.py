@@ -16,6 +16,10 @@ The rule, stated once so the report can quote it:
   None: not enough calls to tell. The p10..p90 range of the calls is shown for the spread of single calls,
   but it is not the rule: heavy tails widen it without making the medians any less certain.
 
+* Accuracy on a test set of n images (one seed). A test accuracy p is a binomial proportion: its 95 % Wilson
+  interval (`wilson`) is what a second draw of n test images could have given. Two accuracies are
+  "indistinguishable" when their intervals overlap (conservative: two models scored on the same images would
+  need their per-image predictions for McNemar's test, which the tables do not keep).
 * A latency against its own test-set pass (mlalab.measure.timing.pass_agreement): the two are timed seconds
   apart, and on a shared machine two series of the same call that far apart differ by more than either's
   interval, so a single call counts as slower than a batch of the pass only beyond both intervals *and* by more
@@ -106,3 +110,15 @@ def medians_differ(a: Latency, b: Latency) -> bool | None:
     if not (a.has_ci and b.has_ci):
         return None
     return a.ci_high < b.ci_low or b.ci_high < a.ci_low
+
+
+# ---- accuracy: a proportion of n test images ------------------------------------------------------------
+
+def wilson(p: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion p measured on n trials (NaN bounds without n)."""
+    if not n or math.isnan(float(n)) or math.isnan(float(p)) or n <= 0:
+        return math.nan, math.nan
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -68,7 +68,7 @@ NOTES = {
                           "count 0; residual adds are functional and unseen); the excess over the aten "
                           "counter is exactly BatchNorm2d + AdaptiveAvgPool2d (see part3_counts_breakdown)",
     ("bert-base", "analytic"): "closed form per layer: 4 T d^2 (Q,K,V,output projections) + 2 T d f (FFN) + "
-                               "2 B s^2 d (attention scores and attention x V), x layers, + B d^2 (pooler on "
+                               "2 B s^2 d (attention scores QKᵀ and softmax·V), x layers, + B d^2 (pooler on "
                                "[CLS]); T = B s tokens; params from the same config",
     ("bert-base", "gemm_trace"): "sum of G x M x N x K over every aten mm/addmm/bmm traced by a "
                                  "TorchDispatchMode with attn_implementation='eager': includes the attention "

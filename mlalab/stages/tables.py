@@ -32,6 +32,15 @@ def _per_seed(rows: list[dict], metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def run_size(record: dict) -> dict:
+    """What an accuracy rests on, from a train record: `test_samples` (the images it is measured on, for its
+    binomial interval) and `train_steps` (optimizer steps over all epochs: fewer steps, less trained)."""
+    epochs = len(record.get("epoch_times_s") or []) or None
+    steps = record.get("steps_per_epoch")
+    return {"test_samples": record.get("test_samples"),
+            "train_steps": steps * epochs if steps is not None and epochs else None}
+
+
 def latency_columns(record: dict | None) -> dict:
     """The latency record's columns as a table shows them (docs/columns.md); empty for a failed record."""
     if not record or record.get("status") != "ok":
@@ -72,6 +81,7 @@ def experiment_table(rows: list[dict], metrics: dict, latencies: dict, profiles:
         if len(ok):
             stats = aggregate(ok, keys, SEED_METRICS).iloc[0].to_dict()
             stats["accuracy_seeds"] = ";".join(f"{a:.6f}" for a in ok["accuracy"])
+            stats.update(run_size(metrics[ok["run"].iloc[0]]))
         else:
             stats = {"n_seeds": 0}
         lat = latencies.get((base["model"], int(base["batch_size"])))

@@ -6,7 +6,7 @@ import torch
 from mlalab.measure import closed_form, gemms
 from mlalab.measure import models as nets
 
-ROLES = ["Q projection", "K projection", "V projection", "attention scores (Q K^T)", "attention x V (context)",
+ROLES = ["Q projection", "K projection", "V projection", "attention scores (QKᵀ)", "context (softmax·V)",
          "attention output dense", "FFN intermediate", "FFN output"]
 
 
@@ -34,11 +34,11 @@ def test_shapes_and_mnk(inventory):
         assert (g["a_shape"], g["b_shape"], g["out_shape"]) == ([32, 768], [768, 768], [32, 768])
         assert (g["M"], g["N"], g["K"], g["groups"]) == (32, 768, 768, 1)
         assert g["b_is_weight"] and g["weight_shape"] == [768, 768]
-    s = by_role["attention scores (Q K^T)"]
+    s = by_role["attention scores (QKᵀ)"]
     assert (s["a_shape"], s["b_shape"], s["out_shape"]) == ([24, 16, 64], [24, 64, 16], [24, 16, 16])
     assert (s["groups"], s["M"], s["N"], s["K"]) == (24, 16, 16, 64)
     assert not s["b_is_weight"]
-    c = by_role["attention x V (context)"]
+    c = by_role["context (softmax·V)"]
     assert (c["a_shape"], c["b_shape"], c["out_shape"]) == ([24, 16, 16], [24, 16, 64], [24, 16, 64])
     assert (c["groups"], c["M"], c["N"], c["K"]) == (24, 16, 64, 16)
     f1, f2 = by_role["FFN intermediate"], by_role["FFN output"]

@@ -53,7 +53,7 @@ def verdict(a: dict, b: dict, spread: str | None):
         if n_a < 2 or n_b < 2 or math.isnan(sa) or math.isnan(sb):
             return None
         return bool(within_noise(Spread(a["y"], sa, n_a), Spread(b["y"], sb, n_b)))
-    if spread == "ci95":
+    if spread in ("ci95", "binomial"):   # both are intervals: 'binomial' an accuracy's Wilson interval
         if a.get("unstable") or b.get("unstable"):
             return None
         differ = medians_differ(*(Latency(p["y"], num(p.get("lo")), num(p.get("hi"))) for p in (a, b)))
@@ -115,17 +115,18 @@ def _direction(ys: list[float], rel_tol: float) -> str:
 def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xname: str,
           std: str | None = None, lo: str | None = None, hi: str | None = None, n: str | None = "n_seeds",
           higher_is_better: bool | None = None, best_word: str | None = None, rel_tol: float = 1e-9,
-          exact: bool = False) -> dict | None:
+          exact: bool = False, interval: str = "ci95") -> dict | None:
     """How `y` changes along the rows of `table` (already in the sweep's order, x ascending).
 
     direction: 'increases' / 'decreases' (every step the same way), 'unchanged' (all equal within
     rel_tol), or 'mixed'. within_spread compares the two ends (first and last for a monotonic trend,
     lowest and highest otherwise). `best` is the row with the highest (or lowest) y when
     higher_is_better is given. exact=True marks deterministic quantities (params, MACs) with no spread.
+    `interval` names what lo..hi is: 'ci95' (a median's 95 % CI) or 'binomial' (an accuracy's Wilson interval).
     """
     if table is None or y not in table.columns or x not in table.columns:
         return None
-    spread = "std" if std else ("ci95" if lo and hi else None)
+    spread = "std" if std else (interval if lo and hi else None)
     points = []
     for _, r in table.iterrows():
         yv = num(r[y])

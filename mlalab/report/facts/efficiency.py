@@ -148,13 +148,24 @@ def _compare(model, batch, r, ref) -> dict:
     }
 
 
-def precision_facts(prec: pd.DataFrame | None) -> dict:
+def trained_with(row, runs: dict) -> dict | None:
+    """Which trained run a precision row's weights come from: the experiment, the batch size and seed it was
+    trained with (the plan's run table, `runs`: run id -> run), so a row evaluated at batch 1 is not read as
+    Part 1A's batch-1 model. None for a row with no trained run (BERT: random weights)."""
+    run = runs.get(str(row.get("run")))
+    if not run:
+        return None
+    return {"experiment": str(row.get("source", "")), "batch": int(run["batch_size"]), "seed": int(run["seed"])}
+
+
+def precision_facts(prec: pd.DataFrame | None, runs: dict | None = None) -> dict:
     """Per model and non-fp32 precision, at the model's largest batch: size, throughput and accuracy against
-    fp32; and every successful row with its weight dtypes as text."""
+    fp32; and every successful row with its weight dtypes as text and the trained run its weights are from."""
     if prec is None or not len(prec):
         return {}
     ok = ok_rows(prec)
-    rows = [{**r.to_dict(), "weights_text": _dtype_map(r.get("weight_dtypes"))} for _, r in ok.iterrows()]
+    rows = [{**r.to_dict(), "weights_text": _dtype_map(r.get("weight_dtypes")),
+             "trained": trained_with(r, runs or {})} for _, r in ok.iterrows()]
     compare = []
     for model, g in ok.groupby("model", sort=False):
         bs = g["batch_size"].max()
@@ -171,12 +182,13 @@ def precision_facts(prec: pd.DataFrame | None) -> dict:
             "test_samples": ints("test_samples", with_acc)}
 
 
-def efficiency_facts(tables: dict) -> dict:
-    """The measured ceilings, the roofline summary per model and the precision comparisons."""
+def efficiency_facts(tables: dict, runs: dict | None = None) -> dict:
+    """The measured ceilings, the roofline summary per model and the precision comparisons (`runs`: the
+    plan's run table, which names the trained run of each precision row)."""
     peak, roof = peak_facts(tables.get("peak")), roofline_facts(tables.get("roofline"))
     if roof.get("over_peak"):   # why a model beats the ceiling, from what each was measured with
         roof["peak_threads"], roof["peak_beside"] = num(peak.get("threads")), peak.get("beside", [])
         roof["threads_differ"] = [o for o in roof["over_peak"] if isnum(o["threads"]) and (
             o["threads"] != o["peak_threads"] if isnum(o["peak_threads"]) else
             isnum(roof["peak_threads"]) and o["threads"] != roof["peak_threads"])]
-    return {"peak": peak, "roofline": roof, "precision": precision_facts(tables.get("precision"))}
+    return {"peak": peak, "roofline": roof, "precision": precision_facts(tables.get("precision"), runs)}

@@ -9,6 +9,33 @@ import math
 import pandas as pd
 
 from mlalab.report.facts.common import num, trend, with_ci_columns
+from mlalab.report.noise import wilson
+
+
+def accuracy_trend(t: pd.DataFrame, **common) -> dict | None:
+    """Test accuracy along the sweep. Over several seeds the seed spread decides whether two accuracies
+    differ; with one seed, the binomial (Wilson) interval of each accuracy on its `test_samples` images does
+    (mlalab.report.noise): +3 of 10,000 images is indistinguishable. `test_samples` and, per point,
+    `steps` (the optimizer steps it was trained with) let the sentence say what changed."""
+    seeds = t["n_seeds"].astype(float).max() if "n_seeds" in t.columns else 1
+    n = t["test_samples"].astype(float) if "test_samples" in t.columns else t["accuracy_mean"] * math.nan
+    if seeds >= 2 or n.isna().all():
+        fact = trend(t, y="accuracy_mean", std="accuracy_std", quantity="test accuracy", unit="pct",
+                     higher_is_better=True, best_word="most accurate", **common)
+    else:
+        bounds = [wilson(p, k) for p, k in zip(t["accuracy_mean"].astype(float), n)]
+        t = t.assign(_acc_lo=[b[0] for b in bounds], _acc_hi=[b[1] for b in bounds])
+        fact = trend(t, y="accuracy_mean", lo="_acc_lo", hi="_acc_hi", interval="binomial",
+                     quantity="test accuracy", unit="pct", higher_is_better=True, best_word="most accurate",
+                     **common)
+    if fact is None:
+        return None
+    fact["test_samples"] = int(n.max()) if n.notna().any() else None
+    if "train_steps" in t.columns:
+        steps = dict(zip(t[common["x"]], t["train_steps"]))
+        for p in fact["points"]:
+            p["steps"] = num(steps.get(p["x"]))
+    return fact
 
 
 def batch_facts(table: pd.DataFrame) -> dict:
@@ -29,8 +56,7 @@ def batch_facts(table: pd.DataFrame) -> dict:
         "throughput": trend(t, y="throughput_per_s", lo="_thr_lo", hi="_thr_hi",
                             quantity="inference throughput", unit="per_s",
                             higher_is_better=True, best_word="highest throughput", **common),
-        "accuracy": trend(t, y="accuracy_mean", std="accuracy_std", quantity="test accuracy", unit="pct",
-                          higher_is_better=True, best_word="most accurate", **common),
+        "accuracy": accuracy_trend(t, **common),
         "params": trend(t, y="params_total", quantity="the number of parameters", unit="int", exact=True, **common),
         "macs_sample": trend(t, y="macs_per_sample_analytic", quantity="the MAC count per sample", unit="int",
                              exact=True, **common),
@@ -49,8 +75,7 @@ def variant_facts(table: pd.DataFrame, order: list[str] | None = None, xname: st
         t = t.assign(_rank=t["label"].map(lambda v: rank.get(v, len(rank)))).sort_values("_rank", kind="stable")
     common = {"x": "label", "xname": xname}
     facts = {
-        "accuracy": trend(t, y="accuracy_mean", std="accuracy_std", quantity="test accuracy", unit="pct",
-                          higher_is_better=True, best_word="most accurate", **common),
+        "accuracy": accuracy_trend(t, **common),
         "train_time": trend(t, y="train_time_s_mean", std="train_time_s_std", quantity="training time",
                             unit="secs", higher_is_better=False, best_word="fastest to train", **common),
         "latency": trend(t, y="latency_median_s", lo="latency_ci95_low_s", hi="latency_ci95_high_s",

@@ -1,0 +1,93 @@
+"""The report read as the instructor grades it (issue 23): the assignment's own labels, honest percentages,
+accuracy differences tested against the test set's sampling error, precision rows that name their trained run,
+one attention notation."""
+
+import math
+import re
+
+import pandas as pd
+import pytest
+from report_fixture import render_answer, render_fixture_report
+
+from mlalab.report import filters
+from mlalab.report.facts import efficiency, mnist
+from mlalab.report.noise import wilson
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    return render_fixture_report(tmp_path_factory.mktemp("report"))
+
+
+def text_of(html: str) -> str:
+    import html as _html
+    return " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_percentages_never_round_to_100_or_0_when_they_are_not():
+    assert filters.f_pct(802944 / 805066, 0) == "99.7 %"
+    assert filters.f_pct(1.0, 0) == "100 %" and filters.f_pct(0.0, 0) == "0 %"
+    assert filters.f_pct(0.00001, 0) != "0 %" and filters.f_pp(0.00003) == "0.003 points"
+    assert filters.fmt(1e-7, "relpct") != "+0.000 %" and filters.fmt(0.0, "relpct") == "+0.000 %"
+
+
+def test_bert_answers_carry_the_assignments_labels(rendered):
+    text = text_of(rendered["html"])
+    q1, q2, q3 = (text.index(k) for k in ("BERT Q1 — Latency", "BERT Q2 — Parameters", "BERT Q3 — The first"))
+    assert q1 < q2 < q3
+    assert "d_model =" not in text[q1:q2] and "attention heads" not in text[q1:q2]   # 3.D/3.E, not Q1
+    block = text[q3:]
+    for label in ("3.B — One encoder block runs 8 GEMMs", "3.C — Their shapes", "3.D — d_model = 768",
+                  "3.E — 12 attention heads"):
+        assert label in block, label
+    assert block.index("3.B") < block.index("3.C") < block.index("3.D") < block.index("3.E")
+
+
+def test_one_attention_notation(rendered):
+    text = text_of(rendered["html"])
+    assert "QKᵀ" in text and "softmax·V" in text
+    for other in ("Q K^T", "attention x V", " AV)", " AV "):
+        assert other not in text, other
+
+
+def one_seed(acc, batches=(1, 64, 128), n=10000):
+    return pd.DataFrame({"batch_size": list(batches), "label": [f"v{b}" for b in batches], "n_seeds": 1,
+                         "accuracy_mean": list(acc), "accuracy_std": float("nan"), "test_samples": n,
+                         "train_steps": [-(-60000 // b) for b in batches], "status": "ok"})
+
+
+def test_wilson_interval():
+    lo, hi = wilson(0.98, 10000)
+    assert 0.9770 < lo < 0.9775 and 0.9825 < hi < 0.9830
+    assert all(math.isnan(b) for b in wilson(0.98, float("nan")))    # no bounds without a test-set size
+
+
+def test_accuracy_three_images_apart_is_indistinguishable():
+    f = mnist.variant_facts(one_seed((0.9812, 0.9815, 0.9790)), ["v1", "v64", "v128"])["accuracy"]
+    s = render_answer(f)
+    assert f["spread_kind"] == "binomial" and f["best"]["within_spread"] is True
+    assert "The most accurate is v64" in s and "indistinguishable" in s and "3 of 10,000 test images" in s
+    far = render_answer(mnist.variant_facts(one_seed((0.90, 0.98, 0.95)), ["v1", "v64", "v128"])["accuracy"])
+    assert "The most accurate is v64" in far and "ndistinguishable" not in far       # the interval flips it
+
+
+def test_accuracy_falling_with_batch_is_explained_by_step_counts(rendered):
+    f = mnist.batch_facts(one_seed((0.9453, 0.9210, 0.8833)))["accuracy"]
+    assert [p["steps"] for p in f["points"]] == [60000, 938, 469] and f["within_spread"] is False
+    from mlalab.report import render
+    env = render.environment()
+    module = env.get_template("_experiment.html.j2").make_module()
+    html = str(module.batch_answers({}, {"accuracy": f}))
+    assert "batch 1 trains with 60,000 optimizer steps and batch 128 with 469" in text_of(html)
+    flat = mnist.batch_facts(one_seed((0.9812, 0.9811, 0.9810)))["accuracy"]
+    assert "optimizer steps" not in text_of(str(module.batch_answers({}, {"accuracy": flat})))
+
+
+def test_precision_rows_name_their_trained_run(rendered):
+    html = rendered["html"]
+    table = html[html.index('id="precision-table"'):]
+    table = text_of(table[:table.index("</table>")])
+    assert "Weights from" in table and "part1a, trained at batch 64, seed 0" in table
+    assert "random weights" in table                                   # BERT has no trained run
+    row = pd.Series({"run": "nope", "source": "part1a"})
+    assert efficiency.trained_with(row, {}) is None
