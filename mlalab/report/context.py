@@ -140,7 +140,7 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
         "parts": parts,
         "part3": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in part3.items()},
         "part3_present": {k: v is not None for k, v in part3.items()},
-        "part3_facts": part3_facts(part3),
+        "part3_facts": part3_facts(part3, config.get("compare")),
         "efficiency": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in efficiency.items()},
         "efficiency_facts": efficiency_facts(efficiency, planned_runs(config)),
         "figures": figures,

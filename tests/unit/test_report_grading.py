@@ -91,3 +91,37 @@ def test_precision_rows_name_their_trained_run(rendered):
     assert "random weights" in table                                   # BERT has no trained run
     row = pd.Series({"run": "nope", "source": "part1a"})
     assert efficiency.trained_with(row, {}) is None
+
+
+def q1_answer(a, b, threads=1, device="cpu", compare=None):
+    from test_answers import q1_table
+
+    from mlalab.report import render
+    from mlalab.report.facts import part3
+    memory = pd.DataFrame([{"batch_size": 8, "weight_bytes": 46758048, "activation_bytes_analytic": 19578112,
+                            "saved_activation_bytes": 1.0, "crossover_batch_analytic": 20}])
+    q1 = q1_table(a, b).assign(threads=threads, device=device, device_name="Some CPU")
+    facts = part3.part3_facts({"resnet18_q1": q1, "resnet18_memory": memory}, compare)
+    html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
+        figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts=facts, config={})
+    return text_of(html[html.index('<p class="answer">'):].split("</p>")[0])
+
+
+def test_resnet18_q1_names_its_conditions_from_the_data():
+    no = q1_answer(0.55, 0.7)
+    assert no.startswith("No: one at a time is 1.27× faster on 1 thread of this cpu (Some CPU).")
+    assert "87.5 ms per image inside the batch against 68.8 ms alone" in no
+    assert "on one thread a batch has no idle cores to fill" in no and "18.7 MiB of activations at batch 8" in no
+    assert "What would change it: more threads" in no and "comparison report" not in no
+    four = q1_answer(0.55, 0.7, threads=4, compare=["results/a", "results/b"])
+    assert "on 4 threads" in four and "one thread" not in four
+    assert "comparison report of this build (2 results folders)" in four
+    yes = q1_answer(1.8, 0.55)
+    assert yes.startswith("Yes: one batch is 3.27× faster") and "44.6 MiB of weights" in yes
+
+
+def test_validation_reads_berts_aten_count_from_part3_counts(rendered):
+    html = rendered["html"]
+    table = html[html.index('id="validation"'):]
+    rows = [r for r in table[:table.index("</table>")].split("<tr>") if "bert-base" in r]
+    assert rows and "1,364,262,912</td><td>1,364,262,912" in rows[0] and "—" not in rows[0]

@@ -46,12 +46,31 @@ def q1_fact(q1: pd.DataFrame | None, latency: pd.DataFrame | None = None) -> dic
         same = ok_rows(latency)
         same = same[(same["precision"].astype(str) == "fp32") & (same["batch_size"] == images)]
         shown = bool((same["latency_median_s"] == b["y"]).any())
+    within = verdict(a, b, "ci95")
+    faster = "batch" if b["y"] < a["y"] else "one at a time"
+    threads = num(r.get("threads"))
     return {"images": images, "one_at_a_time": a["y"], "one_batch": b["y"], "in_latency_table": shown,
-            "faster": "batch" if b["y"] < a["y"] else "one at a time",
+            "faster": faster, "answer": "not measurably" if within else ("yes" if faster == "batch" else "no"),
             "ratio": max(a["y"], b["y"]) / min(a["y"], b["y"]) if min(a["y"], b["y"]) > 0 else math.nan,
             "saved": abs(a["y"] - b["y"]), "image_size": r.get("image_size"),
             "repeats_one_at_a_time": r.get("one_at_a_time_repeats"), "repeats_batch": r.get("latency_repeats"),
-            "within_spread": verdict(a, b, "ci95")}
+            "within_spread": within,
+            # the conditions the answer holds under: where it ran and what one image cost each way
+            "device": str(r.get("device") or ""), "device_name": str(r.get("device_name") or ""),
+            "threads": int(threads) if not math.isnan(threads) else None,
+            "per_image_alone": a["y"] / images if images else math.nan,
+            "per_image_in_batch": b["y"] / images if images else math.nan,
+            "conditions": q1_conditions({"images": images}, None, {}, None)}
+
+
+def q1_conditions(q1: dict, memory: list[dict] | None, counts: dict, compare: list | None) -> dict:
+    """What the Q1 answer depends on, from the data: the batch's activations against the weights (read once
+    per call either way), and whether a comparison report puts other machines beside this one."""
+    at = [m for m in memory or [] if num(m.get("batch")) == q1["images"]]
+    params = (counts.get("resnet18") or {}).get("params")
+    return {"batch_activations": at[0]["activations"] if at else None,
+            "weights": at[0]["weights"] if at else (params * 4 if params else None),
+            "compare": list(compare or [])}
 
 
 def memory_rows(mem: pd.DataFrame | None) -> list[dict] | None:
@@ -163,8 +182,9 @@ def model_facts(counts: pd.DataFrame | None, memory: pd.DataFrame | None, gemms:
     return out
 
 
-def part3_facts(part3: dict) -> dict:
-    """`part3`: table name without the 'part3_' prefix -> frame (or None)."""
+def part3_facts(part3: dict, compare: list | None = None) -> dict:
+    """`part3`: table name without the 'part3_' prefix -> frame (or None); `compare`: the results folders a
+    comparison report of this build lists (config `compare:`)."""
     facts = {"resnet18": latency_facts(part3.get("resnet18_latency"), "ResNet18"),
              "bert": latency_facts(part3.get("bert_latency"), "BERT-base"),
              "q1": q1_fact(part3.get("resnet18_q1"), part3.get("resnet18_latency")),
@@ -173,4 +193,6 @@ def part3_facts(part3: dict) -> dict:
              "runtimes": runtime_facts(part3.get("runtimes")),
              "models": model_facts(part3.get("models_counts"), part3.get("models_memory"),
                                    part3.get("models_gemms")) or None}
+    if facts["q1"]:
+        facts["q1"]["conditions"] = q1_conditions(facts["q1"], facts["resnet18_memory"], facts["counts"], compare)
     return {k: v for k, v in facts.items() if v is not None}
