@@ -125,3 +125,49 @@ def test_validation_reads_berts_aten_count_from_part3_counts(rendered):
     table = html[html.index('id="validation"'):]
     rows = [r for r in table[:table.index("</table>")].split("<tr>") if "bert-base" in r]
     assert rows and "1,364,262,912</td><td>1,364,262,912" in rows[0] and "—" not in rows[0]
+
+
+def repeated_sentences(html: str) -> list[str]:
+    """Sentences said twice within one subsection (between two headings) of the rendered report."""
+    out = []
+    for part in re.split(r"<h[2-4][ >]", html):
+        body = re.sub(r"<(table|figure)\b.*?</\1>", " ", part, flags=re.S)     # tables repeat words by design
+        seen = set()
+        for s in re.split(r"(?<=[.!?])\s+", text_of(body)):
+            if len(s) > 30 and s in seen:
+                out.append(s)
+            seen.add(s)
+    return out
+
+
+def test_no_sentence_twice_in_a_section(rendered):
+    assert not repeated_sentences(rendered["html"])
+
+
+def test_throughput_does_not_repeat_the_per_image_steps():
+    from test_answers import batch_table
+    f = mnist.batch_facts(batch_table(lat=(0.002, 0.064, 0.1285)))
+    assert f["latency_per_image"]["flat_steps"] and not f["throughput"]["flat_steps"]
+    both = render_answer(f["latency_per_image"]) + " " + render_answer(f["throughput"])
+    assert both.count("64 → 128 is within timing noise") == 1
+
+
+def runtime_section(labels):
+    from mlalab.report import render
+    from mlalab.report.facts import part3
+    rows = pd.DataFrame([{"model": "resnet18", "runtime_label": rt, "batch_size": b, "latency_median_s": 0.01 * (i + 1),
+                          "latency_ci95_low_s": 0.0099 * (i + 1), "latency_ci95_high_s": 0.0101 * (i + 1),
+                          "output_max_abs_error": 0.0, "output_max_rel_error": 0.0, "status": "ok"}
+                         for i, rt in enumerate(labels) for b in (1, 8)])
+    facts = {"resnet18": {}, "bert": {}, "runtimes": part3.runtime_facts(rows)}
+    html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
+        figures={}, onnx={}, part3={"runtimes": [{k: v for k, v in r.items()} for r in rows.to_dict("records")]},
+        part3_facts=facts)
+    return text_of(html)
+
+
+def test_a_runtime_comparison_only_when_there_are_runtimes_to_compare():
+    alone = runtime_section(["eager"])
+    assert "across runtimes" not in alone and "only runtime measured" not in alone and "Fastest runtime" not in alone
+    two = runtime_section(["eager", "compile"])
+    assert "resnet18 across runtimes" in two and "eager is fastest" in two

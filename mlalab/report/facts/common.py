@@ -175,3 +175,12 @@ def trend(table: pd.DataFrame, x: str, y: str, *, quantity: str, unit: str, xnam
                         "within_spread": verdict(best, runner, None if exact else spread),
                         "unstable": bool(best.get("unstable") or runner.get("unstable"))}
     return fact
+
+
+def drop_repeated_steps(facts: dict, kept: str, repeat: str) -> dict:
+    """Throughput is batch / latency, so its steps within noise are the per-image latency's: said once (under
+    `kept`), not again under `repeat` in the same section."""
+    a, b = facts.get(kept), facts.get(repeat)
+    if a and b and [(s["a"], s["b"]) for s in a["flat_steps"]] == [(s["a"], s["b"]) for s in b["flat_steps"]]:
+        b["flat_steps"] = []
+    return facts

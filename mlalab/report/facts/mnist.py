@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from mlalab.report.facts.common import num, trend, with_ci_columns
+from mlalab.report.facts.common import drop_repeated_steps, num, trend, with_ci_columns
 from mlalab.report.noise import wilson
 
 
@@ -63,7 +63,7 @@ def batch_facts(table: pd.DataFrame) -> dict:
         "macs_batch": trend(t, y="macs_per_batch", quantity="the MAC count per batch", unit="int", exact=True,
                             **common),
     }
-    return {k: v for k, v in facts.items() if v is not None}
+    return drop_repeated_steps({k: v for k, v in facts.items() if v is not None}, "latency_per_image", "throughput")
 
 
 def variant_facts(table: pd.DataFrame, order: list[str] | None = None, xname: str = "variant") -> dict:

@@ -7,7 +7,15 @@ import math
 
 import pandas as pd
 
-from mlalab.report.facts.common import latency_point, num, ok_rows, trend, verdict, with_ci_columns
+from mlalab.report.facts.common import (
+    drop_repeated_steps,
+    latency_point,
+    num,
+    ok_rows,
+    trend,
+    verdict,
+    with_ci_columns,
+)
 from mlalab.report.noise import Latency, medians_differ
 
 
@@ -27,7 +35,7 @@ def latency_facts(frame: pd.DataFrame | None, quantity: str) -> dict:
                             quantity=f"{quantity} throughput", unit="per_s",
                             xname="batch size", higher_is_better=True, best_word="highest throughput"),
     }
-    return {k: v for k, v in facts.items() if v}
+    return drop_repeated_steps({k: v for k, v in facts.items() if v}, "per_item", "throughput")
 
 
 def q1_fact(q1: pd.DataFrame | None, latency: pd.DataFrame | None = None) -> dict | None:
