@@ -42,6 +42,7 @@ from typing import Callable
 
 import torch
 
+from mlalab.plan.latency import MAX_REPEATS, MIN_REPEATS
 from mlalab.report.noise import PASS_TOLERANCE
 
 
@@ -194,7 +195,7 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
         lo = hi = int(cfg["repeats"])
         budget, target = math.inf, 0.0
     elif mode == "adaptive":
-        lo, hi = int(cfg.get("min_repeats", 10)), int(cfg.get("max_repeats", 1000))
+        lo, hi = int(cfg.get("min_repeats", MIN_REPEATS)), int(cfg.get("max_repeats", MAX_REPEATS))
         budget, target = float(cfg.get("budget_s", 2.0)), float(cfg.get("target_rel_ci", 0.02))
     else:
         raise ValueError(f"timing.mode must be fixed or adaptive, got {mode!r}")

@@ -6,13 +6,22 @@ worse, build a silently wrong table) is refused before any job runs:
 * a repeated variant (two variants that build the same model) would count each seed twice in that row's mean
   and std; a repeated label would give two table rows with the same name;
 * a batch size larger than the training set cannot train one step;
-* every `precision.models` entry must name a run the lab trains.
+* every `precision.models` entry must name a run the lab trains;
+* adaptive timing needs min_repeats <= max_repeats (else every series would record a failure);
+* a `part3.models` transformers entry's seq_len must fit the position table of its config (BERT: 512), and a
+  size in its `config:` overrides must be a positive whole number (num_hidden_layers: -1 builds nothing);
+* a `part3.models` id must not be an MNIST model id (two rules would claim the same files);
+* `results:` must be a folder of its own, not `/`, the working folder or one above it.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from mlalab.plan import scenarios
 from mlalab.plan.config import architecture, model_slug
+from mlalab.plan.latency import MAX_REPEATS, MIN_REPEATS, extra_models
 from mlalab.plan.precision import trained_runs
 from mlalab.plan.schema import ConfigError
 
@@ -34,8 +43,6 @@ def sources(workflow) -> str:
 
 
 def _short(path: str) -> str:
-    from pathlib import Path
-
     p = Path(path)
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
@@ -85,13 +92,86 @@ def precision_models_exist(config: dict, lab) -> list[str]:
     return []
 
 
-def errors(config: dict, lab) -> list[str]:
+def repeats_in_order(config: dict) -> list[str]:
+    """Adaptive timing stops between min_repeats and max_repeats: min above max cannot time anything."""
+    found = []
+    part3 = (config.get("part3") or {}).get("timing")
+    for where, timing in (("timing", config["timing"]), ("part3.timing", {**config["timing"], **(part3 or {})})):
+        if where == "part3.timing" and not part3:
+            continue
+        if timing.get("mode", "fixed") != "adaptive":
+            continue
+        lo, hi = timing.get("min_repeats", MIN_REPEATS), timing.get("max_repeats", MAX_REPEATS)
+        if lo > hi:
+            src = lambda k: (where if where == "timing" or k in part3 else "timing") + f".{k}"  # noqa: E731
+            found.append(f"{src('min_repeats')}: {lo} is more than {src('max_repeats')}: {hi} (defaults "
+                         f"{MIN_REPEATS} and {MAX_REPEATS}): adaptive timing needs min_repeats <= max_repeats")
+    return found
+
+
+# Position tables of the transformers configs the schema accepts: (config key, its default, rows a sequence
+# may not use), each limit tried on a 1-layer model. Learned absolute positions only: a longer sequence indexes past
+# the table (RuntimeError or IndexError late, in part3_table). RoBERTa's position ids start after padding, keeping
+# 2 rows. Rotary models (Llama, Mistral, Qwen2, GPT-NeoX) compute positions and are not limited
+# here. tests/unit/test_checks.py compares the defaults with transformers'.
+POSITIONS = {
+    "AlbertConfig": ("max_position_embeddings", 512, 0), "BertConfig": ("max_position_embeddings", 512, 0),
+    "DistilBertConfig": ("max_position_embeddings", 512, 0), "ElectraConfig": ("max_position_embeddings", 512, 0),
+    "RobertaConfig": ("max_position_embeddings", 512, 2), "GPT2Config": ("n_positions", 1024, 0),
+    "GPTNeoConfig": ("max_position_embeddings", 2048, 0), "OPTConfig": ("max_position_embeddings", 2048, 0),
+}
+# A config key that counts or sizes something (num_hidden_layers, hidden_size, n_head, vocab_size, dim, ...).
+_SIZE_KEY = re.compile(r"^(num_|n_)|(_size|_dim|_layers|_heads|_embeddings|_positions|_groups)$|^dim$")
+MAX_SIZE = 1 << 20   # a vocabulary of a million words is the largest size any accepted config has a use for
+
+
+def transformers_fit(config: dict) -> list[str]:
+    found = []
+    for mid, entry in extra_models(config).items():
+        if entry.get("source") != "transformers":
+            continue
+        where = f"part3.models.{mid}"
+        overrides = entry.get("config") or {}
+        for key, value in overrides.items():
+            if not _SIZE_KEY.search(str(key)) or value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+                found.append(f"{where}.config.{key}: {value!r} is not a size: a whole number from 1 to {MAX_SIZE:,}")
+        if entry.get("name") in POSITIONS:
+            key, default, reserved = POSITIONS[entry["name"]]
+            table = overrides.get(key, default)
+            if isinstance(table, int) and not isinstance(table, bool) and int(entry["seq_len"]) > table - reserved:
+                found.append(f"{where}.seq_len: {entry['seq_len']} is longer than {entry['name']} allows "
+                             f"({key}: {table}{f', {reserved} kept for padding' if reserved else ''}): "
+                             f"use a seq_len of at most {table - reserved}, or set config.{key}")
+    return found
+
+
+def model_ids_distinct(config: dict, lab) -> list[str]:
+    return [f"part3.models.{mid}: {mid!r} is also the id of an MNIST model of experiments: (two rules would "
+            f"make its latency records, results/latency/{mid}/); give the Part 3 entry another id"
+            for mid in extra_models(config) if mid in lab.models]
+
+
+def results_folder_of_its_own(config: dict, workdir: Path | None = None) -> list[str]:
+    """Everything under `results:` is the lab's to rebuild and sweep: never the root, the working folder (the
+    workflow's own files) or a folder above it."""
+    workdir = (workdir or Path.cwd()).resolve()
+    folder = (workdir / str(config["results"])).resolve()
+    if folder == workdir or folder in workdir.parents:
+        return [f"results: {config['results']!r} is {'/' if folder == Path('/') else folder}, which holds the "
+                f"working folder {workdir}: give the results a folder of their own, e.g. results: results"]
+    return []
+
+
+def errors(config: dict, lab, workdir: Path | None = None) -> list[str]:
     """Every problem of the lab, one line each; `lab` is mlalab.plan.config.expand(config)."""
     return (duplicate_variants(config) + batch_sizes_fit_the_data(config) + precision_models_exist(config, lab)
-            + scenarios.errors(config))
+            + scenarios.errors(config) + repeats_in_order(config) + transformers_fit(config)
+            + model_ids_distinct(config, lab) + results_folder_of_its_own(config, workdir))
 
 
-def check(config: dict, lab, source: str = "config") -> None:
-    problems = errors(config, lab)
+def check(config: dict, lab, source: str = "config", workdir: Path | None = None) -> None:
+    problems = errors(config, lab, workdir)
     if problems:
         raise ConfigError(f"{source} is invalid:\n  " + "\n  ".join(problems))

@@ -8,6 +8,8 @@ from mlalab.plan.config import Lab
 from mlalab.plan.precision import trained_runs
 
 PRECISIONS = ("fp32", "bf16", "int8")
+# Adaptive timing's call counts where the config leaves them out (mlalab.measure.timing reads these too).
+MIN_REPEATS, MAX_REPEATS = 10, 1000
 # Part 3's runtimes (config `part3.runtimes`) -> (how the model is executed, precision). eager fp32 is the lab's
 # reference: its record keeps the plain `{precision}-bs{batch}` name, the others are `{runtime}-{precision}`.
 RUNTIMES = {"eager": ("eager", "fp32"), "bf16": ("eager", "bf16"), "compile": ("compile", "fp32"),

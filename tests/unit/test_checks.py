@@ -113,3 +113,65 @@ def test_snakemake_names_the_overlay_and_the_key(tmp_path):
     assert out.returncode != 0
     assert f"config.yaml + config.quick.yaml + {overlay} is invalid" in text, text[-2000:]
     assert "experiments.part1c.variants[1]: label 'a' is already used by variants[0]" in text
+
+
+def test_adaptive_min_repeats_above_max_repeats_is_refused_naming_both_keys():
+    config = quick()
+    config["timing"].update(mode="adaptive", min_repeats=50, max_repeats=10)
+    [line] = problems(config)
+    assert line.startswith("timing.min_repeats: 50 is more than timing.max_repeats: 10")
+    config = quick()   # part3.timing overrides timing: its merged values are checked, named where they come from
+    config["timing"].update(mode="adaptive")
+    config["part3"]["timing"].update(min_repeats=20, max_repeats=7)
+    assert problems(config) == ["part3.timing.min_repeats: 20 is more than part3.timing.max_repeats: 7 (defaults "
+                                "10 and 1000): adaptive timing needs min_repeats <= max_repeats"]
+
+
+def _with_model(config, mid, entry):
+    config["part3"]["models"] = {mid: entry}
+    return config
+
+
+def test_a_transformers_seq_len_beyond_its_position_table_is_refused():
+    config = _with_model(quick(), "bert-long", {"source": "transformers", "name": "BertConfig", "seq_len": 100000,
+                                                "batch_sizes": [1]})
+    [line] = problems(config)
+    assert line.startswith("part3.models.bert-long.seq_len: 100000 is longer than BertConfig allows "
+                           "(max_position_embeddings: 512)")
+    config["part3"]["models"]["bert-long"]["config"] = {"max_position_embeddings": 100000}
+    assert problems(config) == []   # a bigger table of its own is the user's to ask for
+
+
+def test_the_position_tables_are_transformers_defaults():
+    import transformers
+
+    from mlalab.plan.checks import POSITIONS
+
+    for name, (key, default, _reserved) in POSITIONS.items():
+        assert getattr(getattr(transformers, name)(), key) == default, name
+
+
+@pytest.mark.parametrize("key, value", [("num_hidden_layers", -1), ("hidden_size", 0), ("n_head", 2.5),
+                                        ("vocab_size", 10**9), ("num_attention_heads", True)])
+def test_a_size_in_the_config_overrides_must_be_a_positive_whole_number(key, value):
+    config = _with_model(quick(), "tiny", {"source": "transformers", "name": "BertConfig", "seq_len": 16,
+                                           "batch_sizes": [1], "config": {key: value, "hidden_act": "gelu"}})
+    [line] = problems(config)
+    assert line.startswith(f"part3.models.tiny.config.{key}: {value!r} is not a size")
+
+
+def test_a_part3_model_id_equal_to_an_mnist_model_id_is_refused():
+    config = _with_model(quick(), "mlp-h256x3", {"source": "torchvision", "name": "resnet18", "image_size": 64,
+                                                 "batch_sizes": [1]})
+    [line] = problems(config)
+    assert line.startswith("part3.models.mlp-h256x3: 'mlp-h256x3' is also the id of an MNIST model")
+
+
+@pytest.mark.parametrize("results", ["/", ".", "./", "..", "results/.."])
+def test_a_results_folder_that_holds_the_workflow_is_refused(results, tmp_path):
+    config = quick()
+    config["results"] = results
+    [line] = errors(config, expand(config), workdir=tmp_path)
+    assert line.startswith(f"results: {results!r} is ")
+    config["results"] = "results/quick"
+    assert errors(config, expand(config), workdir=tmp_path) == []

@@ -37,7 +37,24 @@ CASES = {
     "even kernel": (lambda c: c["experiments"]["part2b"]["variants"][0].update(kernel=4),
                     r"config\.experiments\.part2b\.variants\.0\.kernel: 4 should not be valid"),
     "bad device": (lambda c: c.update(device="tpu"), r"config\.device: 'tpu' is not one of"),
+    # YAML (PyYAML) reads 1e9 as a string: the message says so and how to write the number
+    "number read as a string": (lambda c: c["timing"].update(budget_s=yaml.safe_load("x: 1e9")["x"]),
+                                r"config\.timing\.budget_s: '1e9' is not of type 'number' \(YAML reads 1e9 as a "
+                                r"string, not a number: write 1\.0e\+9"),
+    # sizes and counts have upper bounds: an extra zero or two is refused, not run for days
+    "repeats beyond the bound": (lambda c: c["timing"].update(max_repeats=10_000_000),
+                                 r"config\.timing\.max_repeats: 10000000 is greater than the maximum"),
+    "epochs beyond the bound": (lambda c: c["training"].update(epochs=100_000),
+                                r"config\.training\.epochs: 100000 is greater than the maximum"),
+    "batch beyond the bound": (lambda c: c["experiments"]["part2a"].update(batch_sizes=[1, 10_000_000]),
+                               r"config\.experiments\.part2a\.batch_sizes\.1: 10000000 is greater than"),
+    "width beyond the bound": (lambda c: c["experiments"]["part1b"]["variants"][0].update(hidden=[10_000_000]),
+                               r"config\.experiments\.part1b\.variants\.0\.hidden\.0: 10000000 is greater"),
 }
+
+
+def test_the_hinted_spelling_is_a_number_to_yaml():
+    assert yaml.safe_load("x: 1.0e+9")["x"] == 1e9 and isinstance(yaml.safe_load("x: 1.0e9")["x"], str)
 
 
 @pytest.mark.parametrize("case", list(CASES))
