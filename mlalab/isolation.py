@@ -32,7 +32,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-LOCK_DIR = Path(os.environ.get("MLALAB_CORE_LOCKS", Path(tempfile.gettempdir()) / "mlalab-cores"))
+# One folder per user: a folder another user created (mode 0755) cannot take this user's lock files. Builds of two
+# users on one machine therefore do not see each other's core locks (docs/faults.md).
+LOCK_DIR = Path(os.environ.get("MLALAB_CORE_LOCKS", Path(tempfile.gettempdir()) / f"mlalab-cores-{os.getuid()}"))
 _held: list = []   # open lock files: the claim lasts as long as the process
 
 

@@ -6,8 +6,8 @@ threads, writes progress lines to the rule's `log:` file, and writes the body's 
 to the rule's `record` output (or its only JSON output). A body that fails inside a *record* job (training,
 timing, counting: one point of the lab) because of the configuration leaves a record with status 'failed',
 the reason and its arguments, so the other jobs and the report go on; any other job fails loudly. A failure
-of the machine (out of memory, no GPU for `device: cuda`, a CUDA error: `is_machine_failure`) is never
-recorded: the job fails and keeps no output, so the next plain run retries it.
+of the machine (out of memory, no GPU for `device: cuda`, a CUDA error, any OSError: a full disk, an I/O error,
+a read-only or unwritable folder, a damaged input file: `is_machine_failure`) is never recorded: the job fails and keeps no output, so the next plain run retries it.
 """
 
 from __future__ import annotations
@@ -90,11 +90,14 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 def is_machine_failure(exc: BaseException) -> bool:
     """A failure of the environment, not of the configuration: out of memory, no GPU for `device: cuda`, a CUDA
-    error. Such a failure must not be cached as a result: the job fails (no output kept), so the next plain run
-    retries it. Anything else (e.g. the lab's own ValueError for an impossible batch size) is the config's."""
+    error, or any OSError (ENOSPC, EIO, EROFS, a PermissionError on a folder, a damaged file: mlalab.io.DamagedFile),
+    also when raised `from` one. Such a failure must not be cached as a result: the job fails (no output kept),
+    so the next plain run retries it. Anything else (e.g. the lab's own ValueError for an impossible batch size)
+    is the config's."""
     text = str(exc).lower()
-    return (isinstance(exc, (MachineFailure, CoresBusy)) or is_out_of_memory(exc)
-            or any(w in text for w in _DEVICE_WORDS))
+    return (isinstance(exc, (MachineFailure, CoresBusy, OSError)) or is_out_of_memory(exc)
+            or any(w in text for w in _DEVICE_WORDS)
+            or (exc.__cause__ is not None and is_machine_failure(exc.__cause__)))
 
 
 def failure_reason(exc: BaseException) -> str:

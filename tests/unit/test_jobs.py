@@ -108,9 +108,43 @@ def test_cuda_without_gpu_fails_the_job_and_records_nothing(data_dir, tmp_path, 
     (RuntimeError("CUDA error: an illegal memory access was encountered"), True),
     (RuntimeError("CUDA error: CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasSgemm`"), True),
     (MachineFailure("device: cuda was asked for"), True),
+    # the disk, the file system or the folders of the machine: retried by the next run, never a failed row
+    (OSError(28, "No space left on device"), True),
+    (OSError(5, "Input/output error"), True),
+    (OSError(30, "Read-only file system"), True),
+    (PermissionError(13, "Permission denied: '/tmp/mlalab-cores/core0.lock'"), True),
+    (RuntimeError("could not save the model"), False),
 ])
 def test_failures_of_the_machine_are_told_from_failures_of_the_config(exc, machine):
     assert is_machine_failure(exc) is machine
+
+
+def test_a_failure_raised_from_an_oserror_is_the_machines():
+    try:
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError as e:
+            raise RuntimeError("could not save the model") from e
+    except RuntimeError as e:
+        assert is_machine_failure(e)
+
+
+def test_a_record_job_that_hits_a_full_disk_records_nothing(tmp_path):
+    def body():
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        execute(body, {"model": "m"}, outputs=Files(tmp_path / "r.json"), record_failures=True)
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_the_core_lock_folder_is_per_user():
+    import os
+
+    from mlalab import isolation
+
+    if "MLALAB_CORE_LOCKS" not in os.environ:
+        assert isolation.LOCK_DIR.name == f"mlalab-cores-{os.getuid()}"
 
 
 def test_experiment_table_reads_the_latency_record_and_averages_seeds():
