@@ -1,5 +1,9 @@
 """Atomic writes: an output appears whole or not at all, so a killed job never leaves a file a later
-step would read as valid."""
+step would read as valid. And the one way to read the JSON and CSV files of a results folder: a file that
+cannot be read (truncated, emptied, garbage) is a DamagedFile that names it and says how to rebuild it.
+
+A killed job leaves at most its temporary file (`.{name}.*.tmp` beside the output); the run lock sweeps them
+(mlalab.runlock)."""
 
 from __future__ import annotations
 
@@ -34,8 +38,37 @@ def write_json(path, obj) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
 
 
+REBUILD = ("delete it and run snakemake again (the rule that makes it rebuilds it), or rerun that rule with "
+           "--forcerun RULE")
+
+
+class DamagedFile(OSError):
+    """A file of the results that exists but cannot be read. An OSError: a failure of the machine's files, not
+    of the config, so a record job that meets one records nothing (mlalab.runner.is_machine_failure)."""
+
+    def __init__(self, path, what: str):
+        super().__init__(f"{path}: {what}: a damaged file; {REBUILD}")
+        self.path = str(path)
+
+
 def read_json(path):
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DamagedFile(path, f"not JSON ({e})") from e
+
+
+def read_csv(path, **kwargs):
+    """pandas.read_csv of a table of the lab. A 0-byte file is damaged: write_csv writes at least a line, even
+    for a table of nothing."""
+    import pandas as pd
+
+    if os.path.getsize(path) == 0:
+        raise DamagedFile(path, "empty (0 bytes)")
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise DamagedFile(path, f"not a CSV table ({str(e).strip().splitlines()[0] if str(e).strip() else e})") from e
 
 
 def write_csv(path, frame) -> None:

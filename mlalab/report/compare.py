@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlalab.io import read_csv, read_json
 from mlalab.report.noise import Latency, medians_differ
 
 EXPERIMENT_KEYS = ["label", "model", "batch_size"]
@@ -61,8 +62,14 @@ def load_folders(paths: list[str]) -> list[Folder]:
         raise CompareError("compare: no machine.json in " + ", ".join(lacking) + ": not a results folder, or "
                            "built before machine.json existed (write one from its tables with that folder's config: "
                            "snakemake --cores 1 --allowed-rules machine -- machine)")
+    real = {}
+    for p in paths:   # a symlink (or another spelling) of a listed folder is that folder, not a second one
+        if os.path.realpath(p) in real:
+            raise CompareError(f"compare: {p} is the folder {real[os.path.realpath(p)]} again (both are "
+                               f"{os.path.realpath(p)}): list each results folder once")
+        real[os.path.realpath(p)] = p
     names = _names(paths)
-    return [Folder(p, n, json.loads(Path(p, "machine.json").read_text())) for p, n in zip(paths, names)]
+    return [Folder(p, n, read_json(Path(p, "machine.json"))) for p, n in zip(paths, names)]
 
 
 def sources(paths: list[str]) -> dict[str, str]:
@@ -85,12 +92,14 @@ def sources(paths: list[str]) -> dict[str, str]:
 def _read(path: str) -> pd.DataFrame | None:
     if not os.path.isfile(path):
         return None
-    return pd.read_csv(path, dtype={"label": str, "model": str, "precision": str})
+    return read_csv(path, dtype={"label": str, "model": str, "precision": str})
 
 
-def _cell(record: dict) -> dict:
-    """One folder's figures of one row: the values, the CI of the latency median, ok or failed."""
+def _cell(record: dict, has_ci: bool = True) -> dict:
+    """One folder's figures of one row: the values, the CI of the latency median (`has_ci`: its table has the
+    interval columns at all), ok or failed."""
     out = {c: _num(record.get(c)) for c in [*EXPERIMENT_VALUES, *CI]}
+    out["has_ci"] = has_ci
     out["status"] = str(record.get("status") or "ok") if not _missing(record.get("status")) else "ok"
     out["error"] = None if _missing(record.get("error")) else str(record["error"])
     return out
@@ -111,10 +120,11 @@ def join(frames: list[pd.DataFrame | None], keys: list[str]) -> list[dict]:
     for i, frame in enumerate(frames):
         if frame is None:
             continue
+        has_ci = all(c in frame.columns for c in CI)
         for record in frame.to_dict("records"):
             key = tuple(_key(record[k]) for k in keys)
             row = rows.setdefault(key, {"key": dict(zip(keys, key)), "cells": [None] * len(frames)})
-            row["cells"][i] = _cell(record)
+            row["cells"][i] = _cell(record, has_ci)
     return list(rows.values())
 
 
@@ -135,16 +145,20 @@ def _ratio(num: float | None, den: float | None) -> float | None:
 def pair(first: dict | None, other: dict | None, training: bool) -> dict:
     """`other` against `first`: speed-up = first's latency median / other's (> 1: other is faster; the same as
     other's throughput / first's), whether the medians differ beyond timing noise (True / False / None: not
-    enough calls to tell), and, if both folders trained alike, the training-time speed-up and accuracy
-    difference."""
+    enough calls to tell, or `unknown` says why), and, if both folders trained alike, the training-time speed-up
+    and accuracy difference."""
     lat_a, lat_b = _ok(first, "latency_median_s"), _ok(other, "latency_median_s")
-    differs = None
+    differs, unknown = None, None
     if lat_a is not None and lat_b is not None:
         differs = medians_differ(*(Latency(c["latency_median_s"], *(_nan(c[k]) for k in CI)) for c in (first, other)))
+        lacking = not (first.get("has_ci", True) and other.get("has_ci", True))
+        unknown = (f"no interval columns ({', '.join(CI)}) in a table" if lacking
+                   else "not enough calls to tell" if differs is None else None)
     acc_a, acc_b = _ok(first, "accuracy_mean"), _ok(other, "accuracy_mean")
     return {
         "speedup": _ratio(lat_a, lat_b),
         "differs": differs,
+        "unknown": unknown,
         "train_speedup": _ratio(_ok(first, "train_time_s_mean"), _ok(other, "train_time_s_mean")) if training else None,
         "accuracy_diff": acc_b - acc_a if training and acc_a is not None and acc_b is not None else None,
     }
@@ -170,9 +184,20 @@ def _frames_experiment(folders: list[Folder], name: str) -> list[tuple[pd.DataFr
         if name not in f.machine.get("experiments", {}):
             out.append((None, "not in its lab"))
             continue
-        frame = _read(os.path.join(f.path, "tables", f"{name}.csv"))
-        out.append((frame, None if frame is not None else "table missing"))
+        out.append(_keyed(os.path.join(f.path, "tables", f"{name}.csv"), EXPERIMENT_KEYS))
     return out
+
+
+def _keyed(path: str, keys: list[str]) -> tuple[pd.DataFrame | None, str | None]:
+    """A folder's table, or None and why not: absent, or without the columns its rows are joined on."""
+    frame = _read(path)
+    if frame is None:
+        return None, "table missing"
+    lacking = [k for k in keys if k not in frame.columns]
+    if lacking:
+        return None, (f"{path} has no {', '.join(lacking)} column (damaged, or not a table of this lab): delete it "
+                      f"and run snakemake in that folder's lab to rebuild it")
+    return frame, None
 
 
 def _frames_part3(folders: list[Folder], model: str) -> list[tuple[pd.DataFrame | None, str | None]]:
@@ -184,10 +209,11 @@ def _frames_part3(folders: list[Folder], model: str) -> list[tuple[pd.DataFrame 
         if not shape:
             out.append((None, "not in its lab"))
             continue
-        frames = [t[t["model"] == model] for t in (_read(os.path.join(f.path, "tables", f"{n}.csv"))
-                                                   for n in shape["tables"]) if t is not None]
+        keys = ["model", "precision", "batch_size", *([shape["input"]] if shape["input"] else [])]
+        found = [_keyed(os.path.join(f.path, "tables", f"{n}.csv"), keys) for n in shape["tables"]]
+        frames = [t[t["model"] == model] for t, _ in found if t is not None]
         if not frames:
-            out.append((None, "table missing"))
+            out.append((None, "; ".join(dict.fromkeys(why for _, why in found if why)) or "table missing"))
             continue
         frame = pd.concat(frames, ignore_index=True)
         frame = frame.assign(input_size=frame[shape["input"]] if shape["input"] else None,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlalab.io import read_csv
 from mlalab.report.facts.common import ok_rows
 from mlalab.report.facts.efficiency import efficiency_facts
 from mlalab.report.facts.methods import timing_facts
@@ -25,15 +26,16 @@ TEXT_COLUMNS = ("label", "model", "name", "error", "precision", "runtime", "timi
 
 
 def read_table(path) -> pd.DataFrame | None:
-    """A CSV as a DataFrame, or None when the file is absent (that part is then reported as missing)."""
+    """A CSV as a DataFrame, or None when the file is absent or holds no table (that part is then reported as
+    missing, never as an empty section); a damaged file (0 bytes, not a CSV) fails the report, naming it."""
     if not path or not os.path.exists(path):
         return None
     try:
-        header = pd.read_csv(path, nrows=0).columns
+        header = read_csv(path, nrows=0).columns
     except pd.errors.EmptyDataError:
-        return pd.DataFrame()
+        return None
     text = {c: str for c in header if "shape" in c or "dtype" in c or c in TEXT_COLUMNS}
-    return pd.read_csv(path, dtype=text)
+    return read_csv(path, dtype=text)
 
 
 def data_uri(path) -> str | None:

@@ -12,7 +12,7 @@ import subprocess
 
 import pandas as pd
 
-from mlalab.io import atomic_path
+from mlalab.io import atomic_path, read_csv
 from mlalab.report.filters import f_shape
 
 COLORS = {"Linear": "#cfe2f3", "Conv2d": "#d9ead3", "MaxPool2d": "#fff2cc", "BatchNorm1d": "#ead1dc",
@@ -90,6 +90,6 @@ def write_diagram(layers: pd.DataFrame, path, batch: int = 1, title: str = "") -
 
 def draw_diagram(inputs, outputs, title: str, log) -> None:
     """The diagram job (rule diagram): the model's per-layer table (inputs.layers) -> outputs[0], titled."""
-    layers = pd.read_csv(inputs.layers, dtype=str, keep_default_na=False)
+    layers = read_csv(inputs.layers, dtype=str, keep_default_na=False)
     how = write_diagram(layers, outputs[0], batch=1, title=title)
     log(f"drew {outputs[0]} with {how}")

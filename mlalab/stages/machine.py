@@ -14,6 +14,7 @@ from collections import Counter
 
 import pandas as pd
 
+from mlalab.io import read_csv
 from mlalab.report.provenance import config_fingerprint, cpu_model, versions
 
 # The settings that change what a number means: folders that differ in one of these are listed side by side.
@@ -85,7 +86,7 @@ def part3_models(frames: dict[str, pd.DataFrame | None]) -> dict:
 
 
 def _read(path) -> pd.DataFrame | None:
-    return pd.read_csv(path, dtype={"label": str, "model": str}) if path and os.path.exists(path) else None
+    return read_csv(path, dtype={"label": str, "model": str}) if path and os.path.exists(path) else None
 
 
 def describe_machine(config: dict, tables: dict, part3: dict, log) -> dict:

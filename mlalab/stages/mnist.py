@@ -7,11 +7,12 @@ a CUDA error) fails the job instead, so the next run retries it (mlalab.runner.i
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import torch
 
-from mlalab.io import atomic_path
+from mlalab.io import DamagedFile, atomic_path
 from mlalab.isolation import running_jobs
 from mlalab.measure import counters
 from mlalab.measure.models import build_model
@@ -53,7 +54,10 @@ def train(inputs, outputs, spec: dict, data: dict, device: torch.device, threads
 
 def load_trained(model_path) -> torch.nn.Module:
     """The trained model of a run, or a clear error if that run failed."""
-    state = torch.load(model_path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(model_path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as e:   # truncated or garbage: not a result of the config
+        raise DamagedFile(model_path, f"not a saved model ({type(e).__name__}: {str(e)[:120]})") from e
     if state.get("status") != "ok":
         raise RuntimeError(f"{model_path}: the run failed, no trained model ({state.get('error')})")
     model = build_model(state["spec"]["kind"], state["spec"]["model"])

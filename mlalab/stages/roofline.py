@@ -188,17 +188,17 @@ def roofline(inputs, outputs, specs: dict[str, dict], plot_experiments: list[str
 
     inputs: peak (peak.json), tables (experiment tables), part3_latency + part3_counts (where Part 3 is
     configured); `specs`: model id -> model spec of every model in those tables."""
-    from mlalab.io import atomic_path, read_json, write_csv
+    from mlalab.io import atomic_path, read_csv, read_json, write_csv
 
     record = read_json(inputs.peak)
     peak, env, peaks = record["peak"], record["environment"], record.get("peaks")
     counts = [int(n) for n in (peaks or {str(env["threads"]): peak})]
     title = (f"Roofline on {env['device_name']} ({env['device']}, {' and '.join(map(str, counts))} "
              f"thread{'' if counts == [1] else 's'}), measured ceilings")
-    frames = [from_experiment_table(pd.read_csv(p)) for p in inputs.tables]
+    frames = [from_experiment_table(read_csv(p)) for p in inputs.tables]
     if len(inputs.part3_counts):   # a list: empty where Part 3 is not configured
-        counts = pd.read_csv(inputs.part3_counts[0])
-        frames += [from_part3(pd.read_csv(p), counts) for p in inputs.part3_latency]
+        counts = read_csv(inputs.part3_counts[0])
+        frames += [from_part3(read_csv(p), counts) for p in inputs.part3_latency]
     timings = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else pd.DataFrame()
     if timings.empty:
         raise RuntimeError("no timed rows in the roofline's input tables")

@@ -131,14 +131,14 @@ def experiment_tables(inputs, outputs, rows: list[dict], log) -> None:
     """The experiment_table rule: {experiment}.csv and {experiment}_layers.csv."""
     from pathlib import Path
 
-    from mlalab.io import read_json, write_csv
+    from mlalab.io import read_csv, read_json, write_csv
 
     metrics = {Path(p).parent.name: read_json(p) for p in inputs.metrics}
     # a failed record keeps its identity too (mlalab.runner writes the job's params into it)
     latencies = {(r["model"], int(r["batch_size"])): r for r in map(read_json, inputs.latency)}
     profiles = {Path(p).parent.name: read_json(p) for p in inputs.profiles}
     # as text: shapes like "32" must stay shapes, not become numbers
-    layer_frames = {Path(p).parent.name: pd.read_csv(p, dtype=str, keep_default_na=False) for p in inputs.layers}
+    layer_frames = {Path(p).parent.name: read_csv(p, dtype=str, keep_default_na=False) for p in inputs.layers}
     table = experiment_table(rows, metrics, latencies, profiles)
     write_csv(outputs.table, table)
     variants = list(dict.fromkeys((r["label"], r["model"]) for r in rows))

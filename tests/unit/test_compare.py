@@ -39,6 +39,7 @@ def test_pair_speedup_and_the_noise_rule():
     assert p["speedup"] == 2.0 and p["differs"] is True
     assert pair(cell(2.0, 1.0, 3.0), cell(1.5, 1.2, 1.8), training=True)["differs"] is False   # CIs overlap
     assert pair(cell(2.0), cell(1.0), training=True) == {"speedup": 2.0, "differs": None,   # no CI: cannot tell
+                                                         "unknown": "not enough calls to tell",
                                                          "train_speedup": None, "accuracy_diff": None}
     assert pair(cell(2.0), None, training=True)["speedup"] is None
     assert pair(cell(2.0), cell(1.0, status="failed"), training=True)["speedup"] is None
@@ -130,6 +131,9 @@ def test_sections_compare_what_the_folders_share(two_folders):
     assert rows[1]["pairs"][0]["train_speedup"] is None                # b trained on other data
     assert {r["pairs"][0]["differs"] for r in secs["part1b"]["rows"]} == {False}     # CIs overlap
     assert {r["pairs"][0]["differs"] for r in secs["part1c"]["rows"]} == {None}      # no CI: cannot tell
+    # why not: the tables have no interval columns at all, not "too few calls" (series of 70-85 calls)
+    assert {r["pairs"][0]["unknown"] for r in secs["part1c"]["rows"]} == {
+        "no interval columns (latency_ci95_low_s, latency_ci95_high_s) in a table"}
     assert secs["part2c"]["absent"] == [{"folder": 1, "reason": "not in its lab"}]
     resnet = secs["resnet18"]
     assert resnet["input"] == "image_size" and not any(r["shared"] for r in resnet["rows"])   # other image size
@@ -187,3 +191,29 @@ def test_part3_rows_from_the_runtime_table_once_each(two_folders):
     assert row["key"] == {"precision": first["precision"], "runtime": "compile", "input_size": first["image_size"],
                           "batch_size": first["batch_size"]} and row["cells"][0]["latency_median_s"] == 0.001
     assert secs["mobilenet"]["absent"] == [{"folder": 1, "reason": "not in its lab"}]
+
+
+def test_a_symlink_to_a_listed_folder_is_not_a_second_folder(two_folders, tmp_path):
+    _, a, b = two_folders
+    (tmp_path / "again").symlink_to(a)
+    with pytest.raises(CompareError, match=f"compare: {tmp_path / 'again'} is the folder {a} again"):
+        load_folders([str(a), str(b), str(tmp_path / "again")])
+
+
+def test_a_table_without_batch_size_is_named_with_its_folder(two_folders):
+    _, a, b = two_folders
+    path = b / "tables" / "part1a.csv"
+    pd.read_csv(path).drop(columns=["batch_size"]).to_csv(path, index=False)
+    secs = {s["name"]: s for s in sections(load_folders([str(a), str(b)]))}
+    [absent] = secs["part1a"]["absent"]
+    assert absent["folder"] == 1 and absent["reason"].startswith(f"{path} has no batch_size column")
+    assert secs["part1b"]["absent"] == []   # the other tables are compared as before
+
+
+def test_a_garbled_machine_json_names_its_folder(two_folders):
+    from mlalab.io import DamagedFile
+
+    _, a, b = two_folders
+    (b / "machine.json").write_text("{garbage")
+    with pytest.raises(DamagedFile, match=str(b / "machine.json")):
+        load_folders([str(a), str(b)])
