@@ -14,6 +14,11 @@ check_config(config, source=CONFIG_SOURCE)  # every bad key, one line each, name
 validate(config, "workflow/schemas/config.schema.yaml")
 checks.check(config, expand_lab(config), CONFIG_SOURCE)  # repeated variants, batch > data, precision.models
 
+from mlalab.io import hold_build_lock, sweep_temporaries
+from mlalab.runner import mark_build
+
+mark_build()  # jobs inherit the name of this build and end if it is killed (mlalab.runner)
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
@@ -33,6 +38,15 @@ include: "workflow/rules/compare.smk"
 # compute nodes are often offline.  Nothing timed is among them.
 localrules: mnist, experiment_table, latency_table, part3_table, part3_figure, roofline, report_plots, report, compare
 localrules: part3_scenario_tables, part3_scenario_figure
+
+
+onstart:
+    # A real run with jobs to do (not -n, --list, --report) holds the results folder until this process ends;
+    # a run of only `compare` reads other folders and takes no lock (mlalab.io).
+    if {job.rule.name for job in workflow.dag.needrun_jobs()} - {"compare"}:
+        hold_build_lock(R)
+        for path in sweep_temporaries(R):
+            print(f"removed {path}: the temporary file of a job that was killed", file=sys.stderr)
 
 
 rule all:

@@ -2,15 +2,28 @@
 step would read as valid. And the one way to read the JSON and CSV files of a results folder: a file that
 cannot be read (truncated, emptied, garbage) is a DamagedFile that names it and says how to rebuild it.
 
-A killed job leaves at most its temporary file (`.{name}.*.tmp` beside the output); the run lock sweeps them
-(mlalab.runlock)."""
+The build lock. Snakemake's own lock (`.snakemake/locks`) is deleted whole when *any* Snakemake invocation in
+the working folder ends, so a second build could start beside the first, rerun a job the first had just finished
+and break it. A build that runs jobs therefore also holds `{results}/.mlalab-build.lock` (`hold_build_lock`: fcntl.flock,
+taken by the Snakefile's `onstart`, i.e. for a real run with jobs to do, never for a dry run, `--list` or
+`--report`; released by the kernel when the Snakemake process ends, however it ends). A second build of the same
+folder is refused at once, naming the running one (pid, start time, command). A run of only the `compare` rule
+takes no lock: it reads other folders and writes only under `{results}/compare`.
+
+A job killed mid-write leaves at most its temporary file (`.{name}.*.tmp` beside the output), never the output;
+with the lock held no job of the folder is running, so they are swept (`sweep_temporaries`)."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import shlex
+import socket
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -75,6 +88,51 @@ def write_csv(path, frame) -> None:
     """Write a pandas DataFrame atomically (raw numbers, no formatting)."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
+
+
+LOCK_NAME = ".mlalab-build.lock"
+_held: list = []   # the open lock file: the lock lasts as long as the process
+
+
+class BuildRunning(RuntimeError):
+    """Another build holds this results folder."""
+
+
+def hold_build_lock(results: str | os.PathLike, command: list[str] | None = None) -> Path:
+    """Lock the results folder for this process's lifetime, or raise BuildRunning naming the holder."""
+    folder = Path(results)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    f = open(path, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or "a process that has not written its name yet"
+        f.close()
+        raise BuildRunning(f"{folder} is being built by another Snakemake run ({holder}); wait for it to end, or "
+                           f"build into another folder: --config results=OTHER") from None
+    f.seek(0)
+    f.truncate()
+    cmd = shlex.join(command if command is not None else sys.argv)
+    f.write(f"pid {os.getpid()} on {socket.gethostname()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}: {cmd}\n")
+    f.flush()
+    _held.append(f)
+    return path
+
+
+def sweep_temporaries(results: str | os.PathLike, skip: tuple[str, ...] = ("compare",)) -> list[Path]:
+    """Remove the temporary files killed jobs left (mlalab.io.atomic_path's `.{name}.*.tmp`) under the results
+    folder, except under `skip` (a compare run writes there without the lock). Call only with the lock held."""
+    folder = Path(results)
+    removed = []
+    for path in folder.rglob(".*.tmp"):
+        rel = path.relative_to(folder).parts
+        if rel[0] in skip or not path.is_file():
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def _jsonable(x):

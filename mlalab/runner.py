@@ -8,12 +8,23 @@ timing, counting: one point of the lab) because of the configuration leaves a re
 the reason and its arguments, so the other jobs and the report go on; any other job fails loudly. A failure
 of the machine (out of memory, no GPU for `device: cuda`, a CUDA error, any OSError: a full disk, an I/O error,
 a read-only or unwritable folder, a damaged input file: `is_machine_failure`) is never recorded: the job fails and keeps no output, so the next plain run retries it.
+
+Jobs end with their build. Snakemake runs a script job as its child process; if Snakemake itself is killed
+(`kill -9`), the job went on under PID 1 and still wrote its outputs. The Snakefile names the build in the
+environment every job inherits (`mark_build`: MLALAB_BUILD, the host, pid and start time of the Snakemake
+process), and `run` watches it (`watch_build`): when the build is gone the job is interrupted (its temporary file
+removed) and, if it does not stop within seconds, killed. Its direct parent dying ends it too (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
 
+import ctypes
 import inspect
+import os
+import signal
+import socket
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -216,9 +227,90 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
 
 
 def run(smk, body: Callable[..., dict | None], record_failures: bool = False) -> dict | None:
-    """Entry point of every scripts/*.py: `run(snakemake, body)`."""
+    """Entry point of every scripts/*.py: `run(snakemake, body)`. The job ends if its build ends first
+    (watch_build): a killed Snakemake leaves no job writing behind it."""
     params = {k: getattr(smk.params, k) for k in smk.params.keys()}
     job = " ".join([smk.rule, *(str(v) for v in smk.wildcards)]) + f" [{smk.config.get('results', '?')}]"
+    log = JobLog(smk.log[0] if smk.log else None)
+    watch_build(log)
     return execute(body, params, inputs=smk.input, outputs=smk.output, threads=smk.threads,
-                   log=JobLog(smk.log[0] if smk.log else None), record_failures=record_failures,
+                   log=log, record_failures=record_failures,
                    isolation=(smk.config.get("timing") or {}).get("isolation"), job=job)
+
+
+BUILD = "MLALAB_BUILD"   # host:pid:start of the Snakemake process a job belongs to
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22): a pid with the same start
+    time is the same process, not a later one given the same number."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _describe(pid: int) -> str | None:
+    start = _start_time(pid)
+    return f"{socket.gethostname()}:{pid}:{start}" if start else None
+
+
+def _alive(value: str | None) -> bool:
+    """Whether `value` (BUILD's host:pid:start) names a running process of this host."""
+    try:
+        host, pid, start = (value or "").split(":")
+        return host == socket.gethostname() and _start_time(int(pid)) == start
+    except ValueError:
+        return False
+
+
+def mark_build(environ=os.environ) -> None:
+    """Name this Snakemake process as the build its jobs belong to, unless the environment already names a
+    running one on this host (an enclosing build). Without /proc (not Linux) nothing is named or watched."""
+    if not _alive(environ.get(BUILD)):
+        me = _describe(os.getpid())
+        if me:
+            environ[BUILD] = me
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+class BuildGone(BaseException):
+    """Raised in a job's main thread when its build has ended: not an Exception, so no job records it."""
+
+
+def _build_gone(signum, frame):
+    raise BuildGone("the Snakemake run that started this job has ended")
+
+
+def watch_build(log: Callable[[str], None] | None = None, interval_s: float = 1.0, grace_s: float = 10.0,
+                environ=os.environ) -> threading.Thread | None:
+    """In a job: end this process when the build named in the environment ends (see the module doc)."""
+    _die_with_parent()
+    build = environ.get(BUILD)
+    if not _alive(build) or threading.current_thread() is not threading.main_thread():
+        return None
+    main = threading.main_thread().ident
+    signal.signal(signal.SIGUSR1, _build_gone)   # a handler runs in the main thread: only it can raise there
+
+    def watch():
+        while _alive(build):
+            time.sleep(interval_s)
+        if log:
+            log(f"the Snakemake run that started this job ({build}) has ended: stopping, writing nothing")
+        # a signal aimed at the main thread interrupts its sleep or wait; the handler raises BuildGone there,
+        # so atomic writes remove their temporary file on the way out
+        signal.pthread_kill(main, signal.SIGUSR1)
+        time.sleep(grace_s)
+        os.kill(os.getpid(), signal.SIGKILL)   # still busy in one long C call: end it anyway
+
+    thread = threading.Thread(target=watch, name="mlalab-watch-build", daemon=True)
+    thread.start()
+    return thread
