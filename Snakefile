@@ -3,7 +3,11 @@ from snakemake.utils import min_version, validate
 
 min_version("9.11")
 
-configfile: "config.yaml"
+import os
+
+# The workflow's own defaults, also under `snakemake -s COPY/Snakefile -d OTHER` (from the workflow's folder this
+# is plain "config.yaml"); files of the workflow are spelled from the working folder the same way (here()).
+configfile: os.path.relpath(os.path.join(workflow.basedir, "config.yaml"))
 
 from mlalab.plan import checks
 from mlalab.plan.config import expand as expand_lab

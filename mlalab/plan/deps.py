@@ -4,6 +4,7 @@ Snakemake tracks a script's own code but not the modules it imports."""
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,10 +40,11 @@ def imports(path: Path) -> set[Path]:
 
 
 def closure(paths) -> list[str]:
-    """Every package file reachable from `paths` by imports, as repo-relative paths, sorted."""
+    """Every package file reachable from `paths` by imports, spelled from the working folder (repo-relative
+    when Snakemake runs in the repository), sorted."""
     todo, seen = [Path(p).resolve() for p in paths], set()
     while todo:
         for f in imports(todo.pop()) - seen:
             seen.add(f)
             todo.append(f)
-    return sorted(str(f.relative_to(ROOT)) for f in seen if f.name != "__init__.py")
+    return sorted(os.path.relpath(f) for f in seen if f.name != "__init__.py")

@@ -37,10 +37,16 @@ wildcard_constraints:
     batch=r"[1-9][0-9]*",
 
 
+def here(path):
+    """A file of the workflow's own tree (scripts/, templates/), spelled from the working folder: `path` itself
+    when Snakemake runs in the workflow's folder, e.g. ../lab/templates under `-s ../lab/Snakefile -d run1`."""
+    return os.path.relpath(os.path.join(workflow.basedir, path))
+
+
 def code(script):
     """The package modules scripts/{script}.py imports, transitively: inputs, so editing one reruns exactly
     the jobs that run it (Snakemake does not follow a script's imports)."""
-    return closure([f"scripts/{script}.py"])
+    return closure([here(f"scripts/{script}.py")])
 
 
 def timing_threads(wildcards=None, whole_machine=False, threads=None):

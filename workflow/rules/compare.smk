@@ -12,7 +12,7 @@ rule compare:
     """The results folders listed under `compare:` side by side: tables, speed-ups against the first folder,
     figures; one HTML file and its PDF."""
     input:
-        templates=["templates/compare.html.j2", "templates/report.css"],
+        templates=[here("templates/compare.html.j2"), here("templates/report.css")],
         code=code("compare"),
     output:
         **targets.compare(config),

@@ -65,7 +65,7 @@ rule report:
         figures=list(targets.figures(config).values()),
         diagrams=list(targets.diagrams(config, LAB).values()),
         onnx=list(targets.onnx(config, LAB).values()),
-        template_dir=[os.path.join("templates", f) for f in sorted(os.listdir("templates"))],
+        template_dir=[os.path.join(here("templates"), f) for f in sorted(os.listdir(here("templates")))],
         code=code("render_report"),
     output:
         html=report(f"{R}/report/report.html", caption="../report/report.rst", category="Report"),
