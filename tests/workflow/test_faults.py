@@ -12,8 +12,6 @@ from pathlib import Path
 
 import smk
 
-from mlalab.io import LOCK_NAME
-
 
 def _targets(work: Path) -> list[str]:
     return [f"results/quick/data/mnist/{name}" for name in smk.MNIST_FILES]
@@ -24,6 +22,8 @@ def _args(mnist: Path) -> tuple[str, ...]:
 
 
 def test_a_second_build_is_refused_naming_the_first_and_a_killed_jobs_temporary_file_is_swept(tmp_path):
+    from mlalab.io import LOCK_NAME
+
     mnist = smk.mnist_dir()
     work = smk.copy_pipeline(tmp_path / "work")
     results = work / "results" / "quick"
