@@ -20,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from mlalab.io import read_json
+
 # config name -> LoadGen's TestScenario name
 SCENARIOS = {"single_stream": "SingleStream", "multi_stream": "MultiStream", "offline": "Offline",
              "server": "Server"}
@@ -207,7 +209,7 @@ def parse(outdir) -> dict:
 
 def accuracy_outputs(outdir) -> dict[int, np.ndarray]:
     """The outputs the SUT returned in an accuracy run (mlperf_log_accuracy.json): sample index -> float32 row."""
-    entries = json.loads((Path(outdir) / "mlperf_log_accuracy.json").read_text())
+    entries = read_json(Path(outdir) / "mlperf_log_accuracy.json")   # names the file if LoadGen left it damaged
     return {int(e["qsl_idx"]): np.frombuffer(bytes.fromhex(e["data"]), dtype=np.float32) for e in entries}
 
 

@@ -129,6 +129,7 @@ def test_adaptive_min_repeats_above_max_repeats_is_refused_naming_both_keys():
 
 def _with_model(config, mid, entry):
     config["part3"]["models"] = {mid: entry}
+    config["part3"].pop("scenarios", None)   # their own checks want a bound per model (tests/unit/test_scenarios.py)
     return config
 
 
