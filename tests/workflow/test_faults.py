@@ -74,3 +74,45 @@ def test_another_working_directory_plans_the_same_jobs(tmp_path):
     assert {smk.job_key(j) for j in jobs if j["rule"] != "all"} == here
     inputs = {p for j in jobs for p in j["input"] if not p.startswith("results/")}
     assert inputs and all((other / p).resolve().is_file() for p in inputs), sorted(inputs)[:5]
+
+
+def test_a_comparison_of_other_folders_runs_beside_a_build(tmp_path):
+    """`compare` reads other folders and writes only under {results}/compare: it takes no build lock, so it runs
+    while a build holds the folder."""
+    import json
+    import shutil
+
+    import yaml
+
+    from mlalab.stages.machine import describe_machine
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    config = yaml.safe_load((fixtures / "config.yaml").read_text())
+    folders = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        shutil.copytree(fixtures / "tables", folder / "tables")
+        tables = {n: str(folder / "tables" / f"{n}.csv") for n in config["experiments"]}
+        part3 = {n: str(folder / "tables" / f"{n}.csv") for n in ("part3_resnet18_latency", "part3_bert_latency")}
+        (folder / "machine.json").write_text(json.dumps(describe_machine(config, tables, part3, log=lambda m: None)))
+        folders.append(str(folder))
+    work = smk.copy_pipeline(tmp_path / "work")
+    results = work / "results" / "quick"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from mlalab.io import hold_build_lock
+        hold_build_lock({str(results)!r})
+        open({str(tmp_path / 'held')!r}, "w").close()
+        time.sleep(600)
+    """)], cwd=work, env=smk.env_for(work))
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "held").exists():
+            assert time.monotonic() < deadline and holder.poll() is None
+            time.sleep(0.1)
+        smk.snakemake(work, "compare", "--cores", "1", "--configfile", "config.quick.yaml", "--config",
+                      f"compare=[{','.join(folders)}]", timeout=900).check()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (results / "compare" / "compare.html").stat().st_size > 0
