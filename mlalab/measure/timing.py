@@ -1,8 +1,14 @@
 """One timing harness for every latency figure in the report.
 
 Each figure is the wall time of one call of `fn` (one batch) with `time.perf_counter`, after `warmup` untimed
-calls; on CUDA each call is followed by `torch.cuda.synchronize()` so the time covers the kernels, not just
-their launch. Two ways to decide how many calls (the config's `timing.mode`):
+calls. On CUDA (`timing.cuda_timer`): `events` (the default) records a CUDA event before and after each call and
+reads their elapsed time, synchronizing only when the series needs its samples (every 5th call once a stop is
+possible, and at its end), so the calls queue as they do in a real inference loop and the time is the GPU's
+(optimum-benchmark moved to events for this reason: a synchronize after every call hides the overlap of one
+call's launch with the previous call's kernels); `sync` times each call with `time.perf_counter` and a
+`torch.cuda.synchronize()` after it, which adds the launch and the sync to every figure. The clock a figure
+was timed with is in its record (`timing_clock`). Two ways to decide how many calls (the config's
+`timing.mode`):
 
 * fixed: exactly `repeats` timed calls;
 * adaptive (in the spirit of torch.utils.benchmark.Timer.adaptive_autorange): at least `min_repeats` calls and
@@ -146,35 +152,98 @@ def halves(samples: list[float]) -> dict:
     return {"verdict": verdict, "ratio": m2 / m1 if m1 > 0 else math.nan, "first": ci1, "second": ci2}
 
 
-def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, budget: float, target: float,
-            mode: str, watch: Callable[[], set[str]] | None, seen: set[str],
-            min_time: float = 0.0) -> tuple[list[float], str]:
-    """One series of timed calls (module doc); `watch()` is sampled about twice a second (on a clock apart from
-    the calls' own) and what it returns is added to `seen`."""
-    check_from = max(lo, 2 * MIN_CI_CALLS)   # never stop on precision before the drift check is possible
-    samples: list[float] = []
-    total, last_watch = 0.0, time.monotonic()
-    while True:
+class PerfClock:
+    """`time.perf_counter` around each call; on CUDA a `torch.cuda.synchronize()` after it (timing_clock `sync`)."""
+
+    def __init__(self, device: torch.device):
+        self.device, self.done = device, []
+        self.name = "perf_counter+synchronize" if device.type == "cuda" else "perf_counter"
+
+    def call(self, fn: Callable[[], object]) -> None:
         t0 = time.perf_counter()
         fn()
-        sync(device)
-        samples.append(time.perf_counter() - t0)
-        total += samples[-1]
-        n = len(samples)
+        sync(self.device)
+        self.done.append(time.perf_counter() - t0)
+
+    def count(self) -> int:
+        return len(self.done)
+
+    def elapsed(self) -> float:
+        """Seconds of timed calls so far (the budget and `min_time_s` count these)."""
+        return sum(self.done)
+
+    def samples(self) -> list[float]:
+        return self.done
+
+
+class EventClock:
+    """A CUDA event before and after each call, read only when the samples are needed: calls queue on the
+    stream as in a real inference loop (timing_clock `cuda_events`). `event` makes the events (tests pass a
+    stand-in); elapsed time runs on the host clock meanwhile, for the budget."""
+
+    name = "cuda_events"
+
+    def __init__(self, device: torch.device, event: Callable[[], object] | None = None):
+        self.device, self.pending, self.done = device, [], []
+        self.event = event or (lambda: torch.cuda.Event(enable_timing=True))
+        self.t0 = None
+
+    def call(self, fn: Callable[[], object]) -> None:
+        if self.t0 is None:
+            self.t0 = time.perf_counter()
+        start, end = self.event(), self.event()
+        start.record()
+        fn()
+        end.record()
+        self.pending.append((start, end))
+
+    def count(self) -> int:
+        return len(self.done) + len(self.pending)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0 if self.t0 is not None else 0.0
+
+    def samples(self) -> list[float]:
+        if self.pending:
+            self.pending[-1][1].synchronize()
+            self.done += [start.elapsed_time(end) / 1e3 for start, end in self.pending]   # ms -> s
+            self.pending = []
+        return self.done
+
+
+def clock(device: torch.device, cuda_timer: str = "events"):
+    """The clock of a series: CUDA events on a GPU unless `timing.cuda_timer: sync`, else perf_counter."""
+    if cuda_timer not in ("events", "sync"):
+        raise ValueError(f"timing.cuda_timer must be events or sync, got {cuda_timer!r}")
+    return EventClock(device) if device.type == "cuda" and cuda_timer == "events" else PerfClock(device)
+
+
+def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, budget: float, target: float,
+            mode: str, watch: Callable[[], set[str]] | None, seen: set[str],
+            min_time: float = 0.0, timer=None) -> tuple[list[float], str]:
+    """One series of timed calls (module doc) on `timer` (a PerfClock or EventClock; PerfClock by default);
+    `watch()` is sampled about twice a second (on a clock apart from the calls' own) and what it returns is
+    added to `seen`."""
+    check_from = max(lo, 2 * MIN_CI_CALLS)   # never stop on precision before the drift check is possible
+    timer = timer or PerfClock(device)
+    last_watch = time.monotonic()
+    while True:
+        timer.call(fn)
+        n, total = timer.count(), timer.elapsed()
         if watch is not None and time.monotonic() - last_watch >= 0.5:
             seen.update(watch())
             last_watch = time.monotonic()
         if n >= hi:
-            return samples, ("repeats" if mode == "fixed" else "max_repeats")
+            return timer.samples(), ("repeats" if mode == "fixed" else "max_repeats")
         if n < lo:
             continue
         if total >= budget:
-            return samples, "budget"
+            return timer.samples(), "budget"
         if n >= check_from and (n % 5 == 0 or n == check_from) and total >= min_time:  # sorting is not free
-            xs = sorted(samples)
+            xs = sorted(timer.samples())
             ci, med = median_ci(xs), quantile(xs, 0.5)
             if ci is not None and (ci[1] - ci[0]) / 2 <= target * med:
-                return samples, "precision"
+                return timer.samples(), "precision"
 
 
 def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats: int,
@@ -212,8 +281,9 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
         for _ in range(int(cfg.get("warmup", 0))):
             fn()
         sync(device)
+        timer = clock(device, cfg.get("cuda_timer", "events"))
         samples, stop = _series(fn, device, lo, hi, budget, target, mode, watch, seen,
-                                float(cfg.get("min_time_s", 0.0)) if mode == "adaptive" else 0.0)
+                                float(cfg.get("min_time_s", 0.0)) if mode == "adaptive" else 0.0, timer)
         check = halves(samples)
         ratios.append(check["ratio"])
         if check["verdict"] != "drifted":
@@ -225,6 +295,7 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
         both = (min(check["first"][0], check["second"][0]), max(check["first"][1], check["second"][1]))
         stats.update(_interval(both, stats[f"{prefix}_median_s"], prefix))
     return {**stats, f"{prefix}_samples_s": samples, "timing_mode": mode, "timing_stop": stop,
+            "timing_clock": timer.name,
             f"{prefix}_drift": check["verdict"], f"{prefix}_drift_ratio": check["ratio"],
             f"{prefix}_tries": len(ratios), f"{prefix}_drift_ratios": ratios,
             **({"beside_jobs": ";".join(sorted(seen))} if watch is not None else {}),
@@ -310,8 +381,9 @@ def environment(device: torch.device) -> dict:
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "timing_method": "time.perf_counter around each call after warm-up"
-                  + ("; torch.cuda.synchronize() after each call" if device.type == "cuda" else ""),
+        "timing_method": "time.perf_counter around each call after warm-up" if device.type != "cuda" else
+                         "after warm-up: CUDA events around each call (timing_clock cuda_events), or "
+                         "time.perf_counter with torch.cuda.synchronize() after each call (perf_counter+synchronize)",
     }
     return env
 

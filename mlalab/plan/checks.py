@@ -103,7 +103,7 @@ def repeats_in_order(config: dict) -> list[str]:
             continue
         lo, hi = timing.get("min_repeats", MIN_REPEATS), timing.get("max_repeats", MAX_REPEATS)
         if lo > hi:
-            src = lambda k: (where if where == "timing" or k in part3 else "timing") + f".{k}"  # noqa: E731
+            src = lambda k, where=where: (where if where == "timing" or k in part3 else "timing") + f".{k}"  # noqa: E731
             found.append(f"{src('min_repeats')}: {lo} is more than {src('max_repeats')}: {hi} (defaults "
                          f"{MIN_REPEATS} and {MAX_REPEATS}): adaptive timing needs min_repeats <= max_repeats")
     return found

@@ -18,7 +18,7 @@ LATENCY_COLUMNS = ["precision", "runtime", "latency_median_s", "latency_p10_s", 
                    "latency_drift_ratio", "latency_tries", "timing_mode", "timing_stop", "throughput_per_s",
                    "throughput_p10_per_s", "throughput_p90_per_s", "test_set_time_s", "test_pass_batch_median_s",
                    "test_pass_batch_ci95_low_s", "test_pass_batch_ci95_high_s", "test_pass_ratio",
-                   "test_pass_agreement", "test_pass_retimed", "device", "device_name", "threads", "torch", "timing_method", "isolation",
+                   "test_pass_agreement", "test_pass_retimed", "device", "device_name", "threads", "torch", "timing_method", "timing_clock", "isolation",
                    "cores", "beside_jobs", "load_avg_1m"]
 
 

