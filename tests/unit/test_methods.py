@@ -76,7 +76,10 @@ def test_synchronization_is_said_only_for_gpu_figures():
     assert "every figure here was timed on the CPU" in methods_text(rows)
     rows[0]["device"] = "cuda"
     text = methods_text(rows)
-    assert "torch.cuda.synchronize()" in text and "timed on the CPU" not in text
+    assert "torch.cuda.synchronize()" in text and "timed on the CPU" not in text    # a record without its clock
+    rows[0]["timing_clock"] = "cuda_events"
+    text = methods_text(rows)
+    assert "1 figure was timed with a CUDA event before and after each call" in text and "synchronize()" not in text
 
 
 def test_figures_on_two_thread_counts_are_counted_by_count():

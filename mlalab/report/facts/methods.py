@@ -63,6 +63,7 @@ def timing_facts(latency: pd.DataFrame | None, config: dict) -> dict:
         "threads_use": [{"threads": int(n), "figures": len(g), "models": list(dict.fromkeys(g["model"].astype(str)))}
                         for n, g in ok.groupby("threads")] if "threads" in ok else [],
         "devices": sorted(set(ok["device"].dropna().astype(str))) if "device" in ok else [],
+        "clocks": _counts(ok["timing_clock"]) if "timing_clock" in ok else {},
         "isolation": sorted(set(ok["isolation"].dropna().astype(str))) if "isolation" in ok else [],
         "alone": len(rows) - len(beside), "beside": beside,
         "drift": drift,
