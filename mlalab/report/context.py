@@ -19,6 +19,7 @@ from mlalab.report.facts.efficiency import efficiency_facts
 from mlalab.report.facts.methods import timing_facts
 from mlalab.report.facts.mnist import batch_facts, layer_facts, precision_fact, variant_facts
 from mlalab.report.facts.part3 import part3_facts
+from mlalab.report.facts.scenarios import scenario_facts
 from mlalab.report.facts.validation import validation_rows
 
 TEXT_COLUMNS = ("label", "model", "name", "error", "precision", "runtime", "timing_method", "torch", "beside_jobs",
@@ -143,6 +144,7 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
         "part3": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in part3.items()},
         "part3_present": {k: v is not None for k, v in part3.items()},
         "part3_facts": part3_facts(part3, config.get("compare")),
+        "scenario_facts": scenario_facts(part3),
         "efficiency": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in efficiency.items()},
         "efficiency_facts": efficiency_facts(efficiency, planned_runs(config)),
         "figures": figures,
