@@ -15,7 +15,7 @@ SCENARIOS = ("single_stream", "multi_stream", "offline", "server")
 # What each scenario reports as its result (MLPerf Inference's metric of that scenario; the latency percentile is
 # `target_percentile`'s).
 METRICS = {"single_stream": "latency", "multi_stream": "query latency", "offline": "samples/s",
-           "server": "highest rate VALID under the bound"}
+           "server": "peak rate under the bound"}
 
 
 @cache

@@ -3,6 +3,8 @@ every rate the search tried, LoadGen's verdict on each, and the latency bound (f
 
 from __future__ import annotations
 
+from matplotlib.ticker import FuncFormatter
+
 from mlalab.report.context import read_table
 from mlalab.report.plots import _empty, _save, plt
 
@@ -44,6 +46,9 @@ def scenario_figure(inputs, outputs, model: str, log) -> None:
         ax.annotate(label, (0.01, float(bound.iloc[0]) * 1e3),
                     xycoords=("axes fraction", "data"), va="bottom", fontsize=8, color="0.3")
     ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
     ax.set_xlabel("offered rate (samples/s, Poisson arrivals)")
     ax.set_ylabel("latency (ms)")
     ax.set_title(f"{model}: MLPerf Server, every rate tried (filled: VALID, open: INVALID)", fontsize=10)

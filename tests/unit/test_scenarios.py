@@ -163,3 +163,40 @@ def test_bad_scenario_settings_are_refused_naming_the_key(change, key):
     cfg["part3"]["scenarios"].update(change)
     found = _refusals(cfg)
     assert any(key in line for line in found), found
+
+
+# --- report facts -------------------------------------------------------------------------------------------------
+def _scenario_frames(server_valid: bool):
+    import pandas as pd
+
+    base = {"model": "resnet18", "runtime_label": "eager", "status": "ok", "loadgen_p50_s": 0.01,
+            "loadgen_p90_s": 0.012, "loadgen_p99_s": 0.02, "loadgen_queries": 64, "sut_max_batch": 8,
+            "sut_mean_batch": 1.0, "sut_largest_batch": 1, "sut_batch_window_s": 0.0, "latency_bound_s": None,
+            "latency_target_percentile": 0.9, "loadgen_validity": "VALID", "loadgen_invalid_reason": None,
+            "output_max_abs_error": 1e-6, "loadgen_early_stopping_s": 0.013, "loadgen_samples_per_query": 1,
+            "server_tries": None}
+    rows = [{**base, "scenario": "single_stream", "scenario_latency_s": 0.012, "scenario_throughput_per_s": 90.0},
+            {**base, "scenario": "offline", "scenario_latency_s": None, "scenario_throughput_per_s": 300.0,
+             "sut_mean_batch": 7.5},
+            {**base, "scenario": "server", "scenario_latency_s": 0.03 if server_valid else 0.5,
+             "scenario_throughput_per_s": 200.0 if server_valid else None, "latency_bound_s": 0.05,
+             "latency_target_percentile": 0.99, "sut_mean_batch": 3.0, "sut_largest_batch": 8, "server_tries": 2,
+             "loadgen_validity": "VALID" if server_valid else "INVALID",
+             "loadgen_invalid_reason": None if server_valid else "no offered rate of 2 tried was VALID"}]
+    runs = pd.DataFrame([{"model": "resnet18", "runtime_label": "eager", "scenario": "server",
+                          "loadgen_validity": v} for v in (["VALID", "INVALID"] if server_valid else ["INVALID"] * 2)])
+    return {"scenarios": pd.DataFrame(rows), "scenario_runs": runs,
+            "resnet18_q1": pd.DataFrame([{"batch_size": 8, "ratio_one_at_a_time_over_batch": 2.5}])}
+
+
+def test_scenario_facts_follow_the_data():
+    from mlalab.report.facts.scenarios import scenario_facts
+
+    good = scenario_facts(_scenario_frames(True))
+    f = good["models"][0]["runtimes"][0]
+    assert f["single_stream"]["latency"] == 0.012 and f["offline"]["throughput"] == 300.0
+    assert f["offline_over_single"] == pytest.approx(300.0 * 0.01)
+    assert f["server"]["valid"] and f["server"]["peak"] == 200.0 and f["server"]["valid_tries"] == 1
+    assert good["q1"] == {"images": 8, "ratio": 2.5}
+    bad = scenario_facts(_scenario_frames(False))["models"][0]["runtimes"][0]["server"]
+    assert not bad["valid"] and bad["valid_tries"] == 0 and "no offered rate" in bad["reason"]

@@ -26,7 +26,7 @@ rule part3_scenario:
         scenario=lambda wc: wc.scenario,
         job=lambda wc: scenario_plan.job(config, wc.model, wc.runtime, wc.scenario),
         device=config["device"],
-        isolation=timed_job(whole_machine=True),
+        isolation=model_timed_job,   # the threads of its latency records (part3.timing.threads)
     resources:
         mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
         runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
