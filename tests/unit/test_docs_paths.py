@@ -23,7 +23,8 @@ def named_paths(text: str) -> set[str]:
         # something outside (`task/cgroup`), not a file of the repository.
         if "/" in t and not (ROOT / t.split("/")[0]).exists():
             continue
-        if ("/" in t or t.endswith(SUFFIXES)) and re.fullmatch(r"[\w.\-/*]+", t):
+        # a bare name is a repository file only with a source suffix (`mlperf_log_summary.txt` is an output)
+        if ("/" in t or t.endswith(SUFFIXES) and not t.endswith(".txt")) and re.fullmatch(r"[\w.\-/*]+", t):
             paths.add(t)
     return paths
 
