@@ -21,8 +21,16 @@ def canonical_config(config: dict) -> str:
     return json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
 
 
+# where the folder and MNIST live and which folders a later comparison reads are no settings of the lab: two
+# folders built from the same lab (here and on a cluster) have the same fingerprint
+NOT_SETTINGS = ("results", "mnist_dir", "compare")
+
+
 def config_fingerprint(config: dict) -> str:
-    return hashlib.sha256(canonical_config(config).encode("utf-8")).hexdigest()
+    """The one fingerprint of a lab configuration (the report's appendix and machine.json both print it):
+    SHA-256 of its canonical JSON, leaving out NOT_SETTINGS, so any rule's copy of the config gives the same."""
+    settings = {k: v for k, v in config.items() if k not in NOT_SETTINGS}
+    return hashlib.sha256(canonical_config(settings).encode("utf-8")).hexdigest()
 
 
 def versions(packages=PACKAGES) -> dict:

@@ -12,6 +12,7 @@ from mlalab.io import atomic_path
 from mlalab.report import provenance as _provenance
 from mlalab.report.context import build_context, data_uri, device_summary, read_table
 from mlalab.report.filters import FILTERS, column_unit, f_col, fmt, is_number, missing
+from mlalab.report.glossary import link_first_uses
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -36,8 +37,9 @@ def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
 
 
 def render_html(context: dict, env: jinja2.Environment | None = None) -> str:
+    """The report's HTML, each glossary term linked from its first use."""
     env = env or environment()
-    return env.get_template("report.html.j2").render(**context)
+    return link_first_uses(env.get_template("report.html.j2").render(**context))
 
 
 def write_pdf(html: str, path, base_url: str | None = None) -> None:

@@ -93,7 +93,7 @@ def test_precision_rows_name_their_trained_run(rendered):
     assert efficiency.trained_with(row, {}) is None
 
 
-def q1_answer(a, b, threads=1, device="cpu", compare=None):
+def q1_answer(a, b, threads=1, device="cpu", compare=None, ci=True):
     from test_answers import q1_table
 
     from mlalab.report import render
@@ -101,10 +101,12 @@ def q1_answer(a, b, threads=1, device="cpu", compare=None):
     memory = pd.DataFrame([{"batch_size": 8, "weight_bytes": 46758048, "activation_bytes_analytic": 19578112,
                             "saved_activation_bytes": 1.0, "crossover_batch_analytic": 20}])
     q1 = q1_table(a, b).assign(threads=threads, device=device, device_name="Some CPU")
+    if not ci:
+        q1 = q1.drop(columns=[c for c in q1.columns if "ci95" in c])
     facts = part3.part3_facts({"resnet18_q1": q1, "resnet18_memory": memory}, compare)
     html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
         figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts=facts, config={})
-    return text_of(html[html.index('<p class="answer">'):].split("</p>")[0])
+    return as_read(html[html.index('<p class="answer">'):].split("</p>")[0])
 
 
 def test_resnet18_q1_names_its_conditions_from_the_data():
@@ -171,3 +173,44 @@ def test_a_runtime_comparison_only_when_there_are_runtimes_to_compare():
     assert "across runtimes" not in alone and "only runtime measured" not in alone and "Fastest runtime" not in alone
     two = runtime_section(["eager", "compile"])
     assert "resnet18 across runtimes" in two and "eager is fastest" in two
+
+
+def test_one_config_fingerprint_for_report_and_machine_json():
+    from mlalab.report.provenance import config_fingerprint
+    lab = {"seeds": [0], "experiments": {"x": {"kind": "mlp"}}}
+    report_copy = {**lab, "results": "results/quick"}           # the report rule keeps `results`
+    machine_copy = dict(lab)                                      # rule machine leaves it out
+    assert config_fingerprint(report_copy) == config_fingerprint(machine_copy)
+    assert config_fingerprint({**lab, "mnist_dir": "/data"}) == config_fingerprint(lab)
+    assert config_fingerprint({**lab, "seeds": [1]}) != config_fingerprint(lab)
+
+
+def as_read(html: str) -> str:
+    """The text as a reader sees it: inline elements run on, block elements are separated."""
+    body = re.sub(r"<(table|style|head)\b.*?</\1>", " ", html, flags=re.S)
+    body = re.sub(r"<code\b.*?</code>", "code", body, flags=re.S)      # identifiers: torch.nn.Linear
+    body = re.sub(r"</?(span|strong|em|a|code|sub|sup|b|i)\b[^>]*>", "", body)
+    return text_of(body)
+
+
+def test_no_missing_space_between_sentences(rendered):
+    glued = re.findall(r"\w{3,}[.)]\)?[A-Z][a-z]+", as_read(rendered["html"]))
+    assert not glued, glued
+    assert not re.findall(r"\.\)[A-Z]", as_read(rendered["html"]))
+    q1 = q1_answer(0.55, 0.7, ci=False)
+    assert "(Too few timed passes" in q1 and "tested.) Why" in q1
+
+
+def test_glossary_terms_are_linked_at_first_use(rendered):
+    html = rendered["html"]
+    assert 'id="glossary"' in html and 'href="#glossary"' in html
+    for key in ("p10-p90", "mac", "aten", "thop", "roofline", "intensity", "autocast", "wilson", "addmm"):
+        assert f'id="g-{key}"' in html, key
+    for key in ("p10-p90", "mac", "aten", "thop", "ridge", "intensity"):
+        assert html.count(f'href="#g-{key}"') == 1, key                  # the first use only
+    first_mac = html.index('href="#g-mac"')
+    assert first_mac < html.index('id="glossary"')
+    assert not re.search(r"<h[1-4][^>]*>[^<]*<a class=\"gloss\"", html)     # never inside a heading
+    from mlalab.report.glossary import link_first_uses
+    page = '<nav>MACs</nav><section id="part1"><p>MACs and <code>MACs</code> MACs</p></section><section id="glossary"></section>'
+    assert link_first_uses(page).count('href="#g-mac"') == 1 and "<nav>MACs</nav>" in link_first_uses(page)
