@@ -246,15 +246,15 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
             ax.plot(xs, np.minimum(pn, xs * bn), color="0.35", ls=(0, (1, 1)), lw=2,
                     label=f"{n} threads: fp32 {c.get('compute_fp32_measure') or 'matmul'} {pn:.0f} GFLOP/s, copy {bn:.1f} GB/s")
     markers = "osD^vP*Xh<>"
+    labels = []      # batch sizes beside the points, moved apart so none overlaps another
     for i, (model, g) in enumerate(frame.groupby("model", sort=False)):
         g = g.sort_values("batch_size")
         label = g["label"].iloc[0] if "label" in g else None
         name = f"{model} ({label})" if isinstance(label, str) and label and label != model else str(model)
         line = ax.plot(g["arithmetic_intensity_flop_per_byte"], g["achieved_gflops"], marker=markers[i % len(markers)],
                        ls=":", label=name)[0]
-        for _, r in g.iterrows():
-            ax.annotate(f"{int(r.batch_size)}", (r.arithmetic_intensity_flop_per_byte, r.achieved_gflops),
-                        textcoords="offset points", xytext=(4, 4), fontsize=7, color=line.get_color())
+        labels += [ax.text(r.arithmetic_intensity_flop_per_byte, r.achieved_gflops, f"{int(r.batch_size)}",
+                           fontsize=7, color=line.get_color()) for _, r in g.iterrows()]
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP / estimated byte moved)")
@@ -262,6 +262,11 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
+    from adjustText import adjust_text
+
+    from mlalab.report.plots import numbered_axes
+    adjust_text(labels, ax=ax, expand=(1.3, 1.5))
+    numbered_axes(fig)
     fig.tight_layout()
     for p in paths:
         fig.savefig(p, format=fmt)

@@ -214,3 +214,23 @@ def test_glossary_terms_are_linked_at_first_use(rendered):
     from mlalab.report.glossary import link_first_uses
     page = '<nav>MACs</nav><section id="part1"><p>MACs and <code>MACs</code> MACs</p></section><section id="glossary"></section>'
     assert link_first_uses(page).count('href="#g-mac"') == 1 and "<nav>MACs</nav>" in link_first_uses(page)
+
+
+def test_every_plot_axis_prints_numbers(monkeypatch, tmp_path):
+    """BERT's throughput changing by 16 % spans less than a decade: its log axis still prints numbers."""
+    from mlalab.report import plots
+    saved = []
+    real = plots._save
+
+    def keep(fig, path):
+        plots.numbered_axes(fig)
+        saved.append([(ax, axis, plots.shown_ticks(axis)) for ax in fig.axes if ax.axison
+                      for axis in (ax.xaxis, ax.yaxis)])
+        real(fig, path)
+    monkeypatch.setattr(plots, "_save", keep)
+    bert = pd.DataFrame({"batch_size": [1, 2], "latency_median_s": [0.0300, 0.0517],
+                         "latency_p10_s": [0.029, 0.050], "latency_p90_s": [0.031, 0.053],
+                         "throughput_per_s": [33.3, 38.7], "status": "ok"})
+    plots.latency_throughput_vs_batch({"BERT-base": bert}, tmp_path / "lt.svg")
+    assert saved and all(len(ticks) >= 2 for _, _, ticks in saved[0]), [t for *_, t in saved[0]]
+    assert any({"35", "40"} & set(ticks) or {"34", "36", "38"} & set(ticks) for *_, ticks in saved[0])
