@@ -234,3 +234,29 @@ def test_every_plot_axis_prints_numbers(monkeypatch, tmp_path):
     plots.latency_throughput_vs_batch({"BERT-base": bert}, tmp_path / "lt.svg")
     assert saved and all(len(ticks) >= 2 for _, _, ticks in saved[0]), [t for *_, t in saved[0]]
     assert any({"35", "40"} & set(ticks) or {"34", "36", "38"} & set(ticks) for *_, ticks in saved[0])
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdftotext"), reason="poppler-utils (pdftotext) not installed")
+def test_a_caption_stays_with_its_table(tmp_path):
+    """The report's stylesheet on a page that fills up just before a captioned table (a three-line caption, as
+    ResNet18's layers): wherever the page ends, the caption is on the page of the table's first row, and the
+    last row is never alone on a page."""
+    from testlib import pdf_words
+    from weasyprint import HTML
+
+    from mlalab.report.render import TEMPLATES
+    css = (TEMPLATES / "report.css").read_text()
+    caption = "CAPTIONWORD of the table " + "with a long explanation " * 30
+    rows = "".join(f"<tr><td>row{i}</td><td>{i}</td></tr>" for i in range(40))
+    table = (f'<div class="table-wrap"><table class="data"><caption>{caption}</caption><thead><tr><th>a</th>'
+             f"<th>b</th></tr></thead><tbody>{rows}</tbody></table></div>")
+    for fill in range(40, 64, 2):
+        paragraphs = "".join(f"<p>Filler paragraph {i} with words enough for a line of text.</p>" for i in range(fill))
+        HTML(string=f"<html><head><style>{css}</style></head><body>{paragraphs}{table}</body></html>").write_pdf(
+            tmp_path / "t.pdf")
+        pages = pdf_words(tmp_path / "t.pdf")
+
+        def page_of(word):
+            return next(i for i, (_, _, words) in enumerate(pages) if any(t == word for *_, t in words))
+        assert page_of("CAPTIONWORD") == page_of("row0"), fill
+        assert page_of("row39") == page_of("row38"), fill
