@@ -105,7 +105,7 @@ def q1_answer(a, b, threads=1, device="cpu", compare=None, ci=True):
         q1 = q1.drop(columns=[c for c in q1.columns if "ci95" in c])
     facts = part3.part3_facts({"resnet18_q1": q1, "resnet18_memory": memory}, compare)
     html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
-        figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts=facts, config={})
+        figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts=facts, config={}, scenario_facts={})
     return as_read(html[html.index('<p class="answer">'):].split("</p>")[0])
 
 
@@ -154,23 +154,27 @@ def test_throughput_does_not_repeat_the_per_image_steps():
     assert both.count("64 → 128 is within timing noise") == 1
 
 
-def runtime_section(labels):
+def runtime_section(labels, failed=None):
     from mlalab.report import render
     from mlalab.report.facts import part3
     rows = pd.DataFrame([{"model": "resnet18", "runtime_label": rt, "batch_size": b, "latency_median_s": 0.01 * (i + 1),
                           "latency_ci95_low_s": 0.0099 * (i + 1), "latency_ci95_high_s": 0.0101 * (i + 1),
-                          "output_max_abs_error": 0.0, "output_max_rel_error": 0.0, "status": "ok"}
+                          "output_max_abs_error": 0.0, "output_max_rel_error": 0.0,
+                          "status": "failed" if rt == failed else "ok", "error": "not supported" if rt == failed else None}
                          for i, rt in enumerate(labels) for b in (1, 8)])
     facts = {"resnet18": {}, "bert": {}, "runtimes": part3.runtime_facts(rows)}
     html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
         figures={}, onnx={}, part3={"runtimes": [{k: v for k, v in r.items()} for r in rows.to_dict("records")]},
-        part3_facts=facts)
+        part3_facts=facts, scenario_facts={})
     return text_of(html)
 
 
 def test_a_runtime_comparison_only_when_there_are_runtimes_to_compare():
     alone = runtime_section(["eager"])
     assert "across runtimes" not in alone and "only runtime measured" not in alone and "Fastest runtime" not in alone
+    failed = runtime_section(["eager", "bf16"], failed="bf16")
+    assert "across runtimes" not in failed and "only runtime measured" not in failed
+    assert "bf16 failed at batch 1 (not supported)" in failed
     two = runtime_section(["eager", "compile"])
     assert "resnet18 across runtimes" in two and "eager is fastest" in two
 

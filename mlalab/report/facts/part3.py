@@ -158,6 +158,7 @@ def runtime_facts(frame: pd.DataFrame | None) -> list[dict] | None:
                   for _, r in bad.iterrows()]
         out.append({"model": str(model), "key": str(model).replace("-", "_").replace(".", "_"),
                     "runtimes": list(dict.fromkeys(str(x) for x in g["runtime_label"])), "per_batch": per_batch,
+                    "measured": list(dict.fromkeys(str(x) for x in ok["runtime_label"])),
                     "max_abs_error": errors, "max_rel_error": rel, "failed": failed})
     return out
 
