@@ -260,7 +260,7 @@ def test_a_caption_stays_with_its_table(tmp_path):
             tmp_path / "t.pdf")
         pages = pdf_words(tmp_path / "t.pdf")
 
-        def page_of(word):
+        def page_of(word, pages=pages):
             return next(i for i, (_, _, words) in enumerate(pages) if any(t == word for *_, t in words))
         assert page_of("CAPTIONWORD") == page_of("row0"), fill
         assert page_of("row39") == page_of("row38"), fill
