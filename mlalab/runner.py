@@ -170,7 +170,8 @@ def _pin(timed: dict | None, mode: str, threads: int, log: JobLog) -> list[int]:
     any other torch job takes what is free."""
     if not timed:
         return claim_cores(threads)
-    n = int(timed.get("threads") or 1)
+    want = timed.get("threads") or 1   # as written: a count, or `all` (every core the job was given)
+    n = threads if want == "all" else max(1, min(int(want), threads))
     hold = len(allowed_cores()) if mode == "pinned" and timed.get("whole_machine") else n
     return claim_cores(n, hold=hold, wait_s=CORE_WAIT_S, log=log)
 

@@ -229,8 +229,10 @@ def peak(outputs, peak: dict, device, log, thread_counts: list[int] | None = Non
 
     from mlalab.io import write_csv, write_json
 
-    log(f"device {device}, threads {thread_counts or [threads]}")
-    record = measure_peaks(peak, device, thread_counts or [threads], log)
+    # settings as written (1, `all`): `all` is every core this job computes on
+    counts = [threads if t == "all" else min(int(t), threads) for t in (thread_counts or [threads])]
+    log(f"device {device}, threads {counts}")
+    record = measure_peaks(peak, device, counts, log)
     write_json(outputs.json, {**record, "config": peak,
                               "method": "median of `repeats` timed calls (mlalab.measure.timing.measure_with) per "
                                         "size; matmul FLOPs = 2 n^3; copy bytes = read + write"})

@@ -65,8 +65,10 @@ def timing_threads(wildcards=None, whole_machine=False, threads=None):
 
 def timed_job(whole_machine=False, threads=None):
     """A timed rule's `isolation` param: how the job claims cores (mlalab.runner), recorded with its figures.
-    `threads`: the job's own setting (Part 3's `part3.timing.threads`), else `timing.threads`."""
-    return {"mode": ISOLATION, "threads": timing_threads(threads=threads), "whole_machine": whole_machine}
+    `threads`: the job's own setting (Part 3's `part3.timing.threads`), else `timing.threads`, as written (a
+    count or `all`): the runner resolves it against the cores the job was given, so running with another
+    `--cores` does not rerun a figure whose setting did not change."""
+    return {"mode": ISOLATION, "threads": threads or config["timing"].get("threads", 1), "whole_machine": whole_machine}
 
 
 def model_timed_job(wildcards):
@@ -75,9 +77,9 @@ def model_timed_job(wildcards):
 
 
 def timed_thread_counts():
-    """Every thread count a latency record of this build is timed with: the peak job measures each ceiling at
-    each of them, so a figure is compared with the ceiling of its own thread count."""
-    return sorted({timing_threads(threads=latency_plan.timing_of(config, m).get("threads")) for m in SPECS})
+    """Every thread setting a latency record of this build is timed with (`1`, `all`, ...), as written: the peak
+    job measures each ceiling at each of them, so a figure is compared with the ceiling of its own thread count."""
+    return sorted({latency_plan.timing_of(config, m).get("threads", 1) for m in SPECS}, key=str)
 
 
 # A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the

@@ -13,7 +13,8 @@ rule peak:
         peak=config.get("peak"),
         thread_counts=timed_thread_counts(),
         device=config["device"],
-        isolation=timed_job(whole_machine=True, threads=max(timed_thread_counts())),
+        isolation=timed_job(whole_machine=True, threads="all" if "all" in timed_thread_counts()
+                            else max(timed_thread_counts())),
     threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"
