@@ -1,4 +1,5 @@
 import copy
+import itertools
 import subprocess
 import sys
 
@@ -6,6 +7,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
+from mlalab.plan import checks as plan_checks
 from mlalab.plan.config import expand
 from mlalab.plan.schema import ConfigError, check
 from tests.conftest import ROOT
@@ -64,11 +66,18 @@ def test_schema_rejects_and_names_the_key(case):
         check(broken(mutate))
 
 
-def test_shipped_configs_are_valid():
-    check(BASE)
+OVERLAYS = ("config.quick.yaml", "config.models-example.yaml", "config.mlperf.yaml")
+
+
+@pytest.mark.parametrize("overlays", [c for n in range(len(OVERLAYS) + 1) for c in itertools.combinations(OVERLAYS, n)],
+                         ids=lambda c: "+".join(c) or "config.yaml")
+def test_shipped_configs_are_valid_alone_and_combined(overlays):
+    # the overlays are documented as combinable: each combination passes the schema and the plan's own checks
     merged = copy.deepcopy(BASE)
-    update_config(merged, yaml.safe_load((ROOT / "config.quick.yaml").read_text()))  # as --configfile does
+    for name in overlays:
+        update_config(merged, yaml.safe_load((ROOT / name).read_text()))  # as --configfile does
     check(merged)
+    assert plan_checks.errors(merged, expand(merged)) == []
 
 
 def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
