@@ -5,7 +5,8 @@ timing noise (mlalab.report.noise.medians_differ, the report's rule).
 A folder is read through its `machine.json` (rule machine: machine, settings, lab shape) and its `tables/`
 only. Rows are joined on their identity (experiment: variant label, model, batch size; Part 3 model:
 precision, runtime, input size, batch size); a row that only some folders have stays in the table with the others missing, and
-is listed among what was left out of the comparison. Facts here, words in templates/compare.html.j2.
+is listed among what was left out of the comparison. The MLPerf scenario results: mlalab.report.compare_scenarios.
+Facts here, words in templates/compare.html.j2.
 """
 
 from __future__ import annotations
@@ -277,10 +278,14 @@ def settings_differences(folders: list[Folder]) -> list[dict]:
 
 def comparison(folders: list[Folder]) -> dict:
     """Everything the template shows, as data."""
+    # imported here: compare_scenarios reads the tables with this module's readers
+    from mlalab.report.compare_scenarios import scenario_section
+
     secs = sections(folders)
+    scenarios = scenario_section(folders)
     return {"folders": folders, "sections": secs, "settings": settings_differences(folders),
-            "same_config": len({f.machine.get("config_sha256") for f in folders}) == 1,
-            "left_out": [s for s in secs if s["left_out"] or s["absent"]]}
+            "same_config": len({f.machine.get("config_sha256") for f in folders}) == 1, "scenarios": scenarios,
+            "left_out": [s for s in [*secs, scenarios] if s and (s["left_out"] or s["absent"])]}
 
 
 def compare_folders(outputs, folders: list[str], log) -> None:

@@ -12,7 +12,7 @@ rule compare:
     """The results folders listed under `compare:` side by side: tables, speed-ups against the first folder,
     figures; one HTML file and its PDF."""
     input:
-        templates=[here("templates/compare.html.j2"), here("templates/report.css")],
+        templates=[here(f"templates/{t}") for t in ("compare.html.j2", "_compare_scenarios.html.j2", "report.css")],
         code=code("compare"),
     output:
         **targets.compare(config),
