@@ -34,7 +34,7 @@ def faster_machine(folder):
         if "latency_median_s" not in frame.columns:
             continue
         for col in frame.columns:
-            if col.startswith("latency_") and col.endswith("_s"):
+            if col.startswith("latency_") and col.endswith("_s") and col != "latency_bound_s":   # a bound is a setting
                 frame[col] = frame[col] / 2
             elif col.startswith("throughput_"):
                 frame[col] = frame[col] * 2
@@ -74,6 +74,8 @@ def test_compare_three_folders(built, tmp_path):
     faster_machine(b)
     c = copy_results(a, tmp_path / "partial" / "quick")
     (c / "tables" / "part2c.csv").unlink()
+    for name in ("part3_scenarios", "part3_scenario_runs"):      # c's build ran no MLPerf scenario
+        (c / "tables" / f"{name}.csv").unlink()
     out = tmp_path / "cmp"
     args = [*QUICK, "--config", f"results={out}", f"compare=[{a},{b},{c}]"]
 
@@ -105,6 +107,8 @@ def test_compare_three_folders(built, tmp_path):
     assert checked == sum(len(pd.read_csv(a / "tables" / f"{n}.csv")) for n in machine["experiments"])
     assert "table missing" in page and re.search(r"Part 2C[^<]*</strong>: no table in [^<]*partial/quick", page)
 
+    check_scenarios(got, page, a, b)
+
     # a changed table reruns the comparison; a folder without machine.json is refused by name
     assert dry_run(built, "compare", *args) == set()
     faster_machine(b)
@@ -112,6 +116,25 @@ def test_compare_three_folders(built, tmp_path):
     (c / "machine.json").unlink()
     refused = snakemake(built, "-n", "--cores", "1", "compare", *args, timeout=600)
     assert refused.returncode != 0 and f"no machine.json in {c}" in refused.out
+
+
+def check_scenarios(got: dict, page: str, a, b) -> None:
+    """The scenario table's cells against a's and b's part3_scenarios.csv (b: the same results: faster_machine
+    leaves the scenario columns alone); c, without scenario tables, is named."""
+    fa, fb = (pd.read_csv(f / "tables" / "part3_scenarios.csv") for f in (a, b))
+    assert len(fa) and "scenario_latency_s" in fa.columns
+    for (_, ra), (_, rb) in zip(fa.iterrows(), fb.iterrows()):
+        size = ra["image_size"] if pd.notna(ra["image_size"]) else ra["seq_len"]
+        row = got[("scenarios", f"{ra['model']}|{ra['runtime_label']}|{int(size)}|{ra['scenario']}")]
+        col = "scenario_latency_s" if ra["scenario"] in ("single_stream", "multi_stream") else "scenario_throughput_per_s"
+        for who, r in (("0", ra), ("1", rb)):
+            assert (row[(who, "value")] == "no valid rate" if pd.isna(r[col])
+                    else float(row[(who, "value")]) == pytest.approx(r[col]))
+            assert row[(who, "loadgen_validity")] == r["loadgen_validity"]
+        assert row[("2", "value")] == "missing"
+        if pd.notna(ra[col]):     # b holds a's results: the ratio is 1 whichever way it is taken
+            assert float(row[("vs1", "ratio")]) == pytest.approx(1.0)
+    assert re.search(r"partial/quick: no MLPerf scenario tables", page)
 
 
 def test_machine_json_is_read_from_the_tables(built):
