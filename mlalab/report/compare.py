@@ -132,6 +132,8 @@ def join(frames: list[pd.DataFrame | None], keys: list[str]) -> list[dict]:
 def _key(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, float) and value != value:   # NaN != NaN: a blank cell (a failed row's size) joins as None
+        return None
     return value.item() if hasattr(value, "item") else value
 
 

@@ -34,6 +34,15 @@ def test_join_keeps_every_row_and_marks_what_a_folder_lacks():
     assert rows[1]["cells"][1]["latency_median_s"] == 0.5 and rows[2]["cells"][1]["status"] == "failed"
 
 
+def test_a_blank_key_cell_in_two_folders_is_one_row():
+    # a failed row has no size (NaN when read back); NaN != NaN, so it was listed as "only in" every folder
+    a = pd.DataFrame({"label": ["x"], "model": ["m"], "batch_size": [float("nan")], "status": ["failed"]})
+    b = pd.DataFrame({"label": ["x"], "model": ["m"], "batch_size": [float("nan")], "status": ["failed"]})
+    rows = join([a, b], cmp.EXPERIMENT_KEYS)
+    assert len(rows) == 1 and rows[0]["key"]["batch_size"] is None
+    assert all(c is not None for c in rows[0]["cells"])
+
+
 def test_pair_speedup_and_the_noise_rule():
     p = pair(cell(2.0, 1.9, 2.1), cell(1.0, 0.9, 1.1), training=True)
     assert p["speedup"] == 2.0 and p["differs"] is True
