@@ -137,6 +137,8 @@ def test_pdf_stays_on_the_page_and_answers_every_question(rendered):
     for phrase in ("Figure not available", "not available in this run"):
         assert phrase not in text, phrase
     assert not {"nan", "None", "NaN"} & set(text.split())
+    # the model graphs are the ONNX exports with a shape on every edge, never a box without its shape
+    assert "out —" not in text and "batch×1×28×28" in text and "batch×784" in text
     t = rendered["frames"]["part1a"]
     for needle in ["11,689,512", "109,482,240", "8 GEMMs", f"{int(t['params_total'].iloc[0]):,}",
                    f"{int(t['macs_per_sample_analytic'].iloc[0]):,}", "ResNet18 Q1", "ResNet18 Q2", "BERT Q1",

@@ -40,9 +40,9 @@ rule report_plots:
 
 
 rule diagram:
-    """One MNIST architecture drawn from its per-layer table (Graphviz dot -> SVG)."""
+    """One MNIST architecture's exported ONNX graph, tensor shapes on its edges (Graphviz dot -> SVG)."""
     input:
-        layers=f"{R}/models/{{model}}/layers.csv",
+        onnx=f"{R}/models/{{model}}/model.onnx",
         code=code("diagram"),
     output:
         report(f"{R}/models/{{model}}/diagram.svg", caption="../report/diagram.rst", category="Model graphs"),
