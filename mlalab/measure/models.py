@@ -1,12 +1,6 @@
-"""Every model the lab measures, built from a plain spec (random weights; nothing is downloaded), and its inputs.
-
-A spec is what mlalab.plan.latency.model_specs gives for a model id:
-* {"source": "mnist", "kind": "mlp"|"cnn", "model": {...}}: the lab's MNIST MLPs and CNNs;
-* {"source": "torchvision", "name": "resnet18", "image_size": 224}: any torchvision classification builder
-  by name (torchvision.models.get_model), weights=None;
-* {"source": "transformers", "name": "BertConfig", "seq_len": 128, "attn_implementation": "sdpa",
-  "config": {...overrides}}: any config class's bare model (BertConfig -> BertModel, GPT2Config -> GPT2Model)
-  via AutoModel.from_config, random weights.
+"""Every model the lab measures, built from its typed spec (mlalab.plan.specs: MnistSpec, TorchvisionSpec,
+TransformersSpec; random weights, nothing is downloaded), and its inputs: build() and example_batch() dispatch
+on the spec's type, so a new kind of model is one spec class and one entry in each table below.
 """
 
 from __future__ import annotations
@@ -15,6 +9,8 @@ from collections import OrderedDict
 
 import torch
 from torch import nn
+
+from mlalab.plan.specs import MnistSpec, ModelSpec, TorchvisionSpec, TransformersSpec, model_spec
 
 INPUT_SHAPE = (1, 28, 28)
 NUM_CLASSES = 10
@@ -144,27 +140,47 @@ def bert_config_record(model: nn.Module) -> dict:
     }
 
 
-def build(spec: dict, seed: int = 0) -> nn.Module:
-    """The model of a spec (see the module doc), in eval mode, weights drawn with `seed`."""
-    source = spec["source"]
-    if source == "mnist":
-        torch.manual_seed(seed)
-        return build_model(spec["kind"], spec["model"]).eval()
-    if source == "torchvision":
-        return build_torchvision(spec["name"], seed)
-    if source == "transformers":
-        return build_transformer(spec["name"], spec.get("config"), spec.get("attn_implementation"), seed)
-    raise ValueError(f"no builder for model spec {spec!r}")
+def _mnist(spec: MnistSpec, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return build_model(spec.kind, spec.model).eval()
 
 
-def example_batch(spec: dict, model: nn.Module, batch_size: int, seed: int = 0) -> torch.Tensor:
+def _mnist_batch(spec: MnistSpec, model: nn.Module, batch_size: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(batch_size, *INPUT_SHAPE, generator=g)
+
+
+def _tokens(spec: TransformersSpec, model: nn.Module, batch_size: int, seed: int) -> torch.Tensor:
+    return token_batch(batch_size, spec.seq_len, model.config.vocab_size, seed)
+
+
+_BUILD = {
+    MnistSpec: _mnist,
+    TorchvisionSpec: lambda s, seed: build_torchvision(s.name, seed),
+    TransformersSpec: lambda s, seed: build_transformer(s.name, s.config, s.attn_implementation, seed),
+}
+_BATCH = {
+    MnistSpec: _mnist_batch,
+    TorchvisionSpec: lambda s, model, b, seed: image_batch(b, s.image_size, seed),
+    TransformersSpec: _tokens,
+}
+
+
+def build(spec: dict | ModelSpec, seed: int = 0) -> nn.Module:
+    """The model of a spec, in eval mode, weights drawn with `seed`."""
+    spec = model_spec(spec)
+    return _BUILD[type(spec)](spec, seed)
+
+
+def example_batch(spec: dict | ModelSpec, model: nn.Module, batch_size: int, seed: int = 0) -> torch.Tensor:
     """A batch of random inputs of the spec's shape (token ids for transformers)."""
-    source = spec["source"]
-    if source == "mnist":
-        g = torch.Generator().manual_seed(seed)
-        return torch.randn(batch_size, *INPUT_SHAPE, generator=g)
-    if source == "torchvision":
-        return image_batch(batch_size, int(spec["image_size"]), seed)
-    if source == "transformers":
-        return token_batch(batch_size, int(spec["seq_len"]), model.config.vocab_size, seed)
-    raise ValueError(f"no inputs for model spec {spec!r}")
+    spec = model_spec(spec)
+    return _BATCH[type(spec)](spec, model, batch_size, seed)
+
+
+def call_arguments(spec: dict | ModelSpec, x: torch.Tensor) -> tuple[tuple, dict]:
+    """How a walk over the model is called on `x`: a sequence model also gets its attention mask, so the mask's
+    bytes are counted as the model reads them."""
+    if isinstance(model_spec(spec), TransformersSpec):
+        return (), {"input_ids": x, "attention_mask": torch.ones_like(x)}
+    return (x,), {}

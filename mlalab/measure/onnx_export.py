@@ -14,6 +14,7 @@ import warnings
 import torch
 
 from mlalab.io import atomic_path
+from mlalab.plan.specs import ModelSpec, TransformersSpec, model_spec
 
 
 def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], output_names: list[str],
@@ -49,23 +50,23 @@ def export(model: torch.nn.Module, args: tuple, path, input_names: list[str], ou
             "errors": errors}
 
 
-def export_spec(spec: dict, path, model: torch.nn.Module | None = None) -> dict:
+def export_spec(spec: dict | ModelSpec, path, model: torch.nn.Module | None = None) -> dict:
     """One model of the lab (a spec of mlalab.measure.models; random weights, seed 0: the graph is what
     matters) to ONNX, batch dimension dynamic; `model`: the spec's model if the caller built it already.
     Transformers are traced with eager attention, so the graph shows the attention GEMMs."""
     from mlalab.measure import models
 
-    if spec["source"] == "transformers":
-        spec = {**spec, "attn_implementation": "eager"}
+    timed, spec = model_spec(spec), model_spec(spec).for_counting()
+    if spec != timed:
         model = None   # the timed model may use fused attention: export an eager one
     model = model if model is not None else models.build(spec)
     # batch 2: torch.export specializes a dimension of size 1, so the batch would not stay dynamic
     x = models.example_batch(spec, model, 2)
-    if spec["source"] == "transformers":
+    if isinstance(spec, TransformersSpec):
         model.config.return_dict = False
         names = ["last_hidden_state"] + (["pooler_output"] if getattr(model, "pooler", None) is not None else [])
-        return export(_FirstOutputs(model, len(names)), (x,), path, ["input_ids"], names)
-    return export(model, (x,), path, ["image"], ["logits"])
+        return export(_FirstOutputs(model, len(names)), (x,), path, [spec.input_name], names)
+    return export(model, (x,), path, [spec.input_name], ["logits"])
 
 
 class _FirstOutputs(torch.nn.Module):

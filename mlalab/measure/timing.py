@@ -320,17 +320,18 @@ def latency(model: torch.nn.Module, x: torch.Tensor, device: torch.device, cfg: 
             autocast_dtype: torch.dtype | None = None, watch: Callable[[], set[str]] | None = None,
             log: Callable[[str], None] | None = None) -> dict:
     """Inference latency of one batch `x` (eval mode, no autograd) timed as `cfg` says (measure_with), and
-    throughput = batch / median."""
+    throughput = batch / median: for benchmarks/ scripts; the pipeline times a runtime's Runner.call
+    (mlalab.stages.latency)."""
     forward = _forward(model, device, autocast_dtype)
     return with_throughput(measure_with(lambda: forward(x), device, cfg, watch=watch, log=log), x.shape[0])
 
 
-def data_pass(model: torch.nn.Module, data: torch.Tensor, batch_size: int, device: torch.device,
-              autocast_dtype: torch.dtype | None = None) -> dict:
-    """One pass over `data` in batches of `batch_size`, the way the lab's test-set inference runs: its total
-    time (`test_set_time_s`), and each full batch timed on its own (`test_pass_batch_*`: median and its 95 %
-    interval), an independent figure of what one call costs to set beside the latency record's."""
-    forward = _forward(model, device, autocast_dtype)
+def data_pass(forward: Callable[[torch.Tensor], object], data: torch.Tensor, batch_size: int,
+              device: torch.device) -> dict:
+    """One pass over `data` in batches of `batch_size` through `forward` (a runtime's Runner.run), the way the
+    lab's test-set inference runs: its total time (`test_set_time_s`), and each full batch timed on its own
+    (`test_pass_batch_*`: median and its 95 % interval), an independent figure of what one call costs to set
+    beside the latency record's."""
     per_batch = []
     t_start = time.perf_counter()
     for i in range(0, len(data), batch_size):

@@ -24,6 +24,7 @@ from mlalab.plan.config import architecture, model_slug
 from mlalab.plan.latency import MAX_REPEATS, MIN_REPEATS, extra_models
 from mlalab.plan.precision import trained_runs
 from mlalab.plan.schema import ConfigError
+from mlalab.plan.specs import TransformersSpec, model_spec
 
 MNIST_TRAIN_IMAGES = 60_000
 
@@ -128,7 +129,7 @@ MAX_SIZE = 1 << 20   # a vocabulary of a million words is the largest size any a
 def transformers_fit(config: dict) -> list[str]:
     found = []
     for mid, entry in extra_models(config).items():
-        if entry.get("source") != "transformers":
+        if not isinstance(model_spec(entry), TransformersSpec):
             continue
         where = f"part3.models.{mid}"
         overrides = entry.get("config") or {}

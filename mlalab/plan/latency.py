@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mlalab.plan.config import Lab
 from mlalab.plan.precision import trained_runs
+from mlalab.plan.specs import MnistSpec, ModelSpec, TorchvisionSpec, TransformersSpec, model_spec
 
 PRECISIONS = ("fp32", "bf16", "int8")
 # Adaptive timing's call counts where the config leaves them out (mlalab.measure.timing reads these too).
@@ -15,6 +16,13 @@ MIN_REPEATS, MAX_REPEATS = 10, 1000
 RUNTIMES = {"eager": ("eager", "fp32"), "bf16": ("eager", "bf16"), "compile": ("compile", "fp32"),
             "onnxruntime": ("onnxruntime", "fp32")}
 ENGINES = ("eager", "compile", "onnxruntime")
+# The planning layer's torch-free copy of mlalab.measure.runtimes.RUNTIMES' names (tests/unit/test_runtimes.py
+# checks they agree): the engines whose job reads the model's ONNX file.
+READS_ONNX = ("onnxruntime",)
+
+
+def needs_onnx(engine: str) -> bool:
+    return engine in READS_ONNX
 
 
 def variant(engine: str, precision: str) -> str:
@@ -32,12 +40,8 @@ VARIANT_PATTERN = "(?:(?:" + "|".join(e for e in ENGINES if e != "eager") + ")-)
 
 
 def part3_runtimes(config: dict) -> list[str]:
-    """The runtimes of `part3.runtimes` (default: eager only; `part3.bf16: true` adds bf16)."""
-    p3 = config.get("part3") or {}
-    out = list(p3.get("runtimes") or ["eager"])
-    if p3.get("bf16") and "bf16" not in out:
-        out.append("bf16")
-    return out
+    """The runtimes of `part3.runtimes` (default: eager only)."""
+    return list((config.get("part3") or {}).get("runtimes") or ["eager"])
 
 
 def extra_models(config: dict) -> dict[str, dict]:
@@ -45,18 +49,7 @@ def extra_models(config: dict) -> dict[str, dict]:
     return dict((config.get("part3") or {}).get("models") or {})
 
 
-def _extra_spec(entry: dict) -> dict:
-    if entry["source"] == "torchvision":
-        return {"source": "torchvision", "name": entry["name"], "image_size": int(entry["image_size"])}
-    spec = {"source": "transformers", "name": entry["name"], "seq_len": int(entry["seq_len"])}
-    if entry.get("config"):
-        spec["config"] = dict(entry["config"])
-    if entry.get("attn_implementation"):
-        spec["attn_implementation"] = entry["attn_implementation"]
-    return spec
-
-
-def part3_specs(config: dict) -> dict[str, dict]:
+def part3_specs(config: dict) -> dict[str, ModelSpec]:
     """Model id -> model spec (mlalab.measure.models.build) of the Part 3 networks, and of BERT-base where
     only the precision study uses it."""
     p3 = config.get("part3") or {}
@@ -64,8 +57,7 @@ def part3_specs(config: dict) -> dict[str, dict]:
     prec_bert = ((config.get("precision") or {}).get("bert") or {})
     specs = {}
     if p3.get("resnet18"):
-        specs["resnet18"] = {"source": "torchvision", "name": "resnet18",
-                             "image_size": int(p3["resnet18"]["image_size"])}
+        specs["resnet18"] = TorchvisionSpec("resnet18", int(p3["resnet18"]["image_size"]))
     seq = bert.get("seq_len")
     if prec_bert.get("enabled") and prec_bert.get("seq_len") is not None:
         if seq is not None and int(prec_bert["seq_len"]) != int(seq):
@@ -73,12 +65,12 @@ def part3_specs(config: dict) -> dict[str, dict]:
                              f"({seq}): BERT-base is timed once, at one sequence length; drop one of the two")
         seq = prec_bert["seq_len"]
     if bert or prec_bert.get("enabled"):
-        specs["bert-base"] = {"source": "transformers", "name": "BertConfig", "seq_len": int(seq or 128),
-                              "attn_implementation": bert.get("attn_implementation", "sdpa")}
+        specs["bert-base"] = TransformersSpec("BertConfig", int(seq or 128),
+                                              attn_implementation=bert.get("attn_implementation", "sdpa"))
     for mid, entry in extra_models(config).items():
         if mid in specs:
             raise ValueError(f"part3.models.{mid}: the id {mid!r} is the lab's own model; pick another id")
-        specs[mid] = _extra_spec(entry)
+        specs[mid] = model_spec(entry)
     return specs
 
 
@@ -97,9 +89,9 @@ def runtime_points(config: dict) -> list[tuple[str, str, int]]:
             for rt in part3_runtimes(config) for b in bs]
 
 
-def model_specs(config: dict, lab: Lab) -> dict[str, dict]:
+def model_specs(config: dict, lab: Lab) -> dict[str, ModelSpec]:
     """Every model id the lab builds -> its spec."""
-    mnist = {mid: {"source": "mnist", "kind": m["kind"], "model": m["model"]} for mid, m in lab.models.items()}
+    mnist = {mid: MnistSpec(m["kind"], m["model"]) for mid, m in lab.models.items()}
     return {**mnist, **part3_specs(config)}
 
 
@@ -111,7 +103,8 @@ def timing_of(config: dict, model: str) -> dict:
 
 
 def part3_precisions(config: dict) -> list[str]:
-    return ["fp32"] + (["bf16"] if (config.get("part3") or {}).get("bf16", False) else [])
+    """The precisions of the lab's two Part 3 latency tables: fp32, and bf16 where `part3.runtimes` lists it."""
+    return ["fp32"] + (["bf16"] if "bf16" in part3_runtimes(config) else [])
 
 
 def precision_points(config: dict, lab: Lab) -> list[tuple[str, str, int]]:
@@ -156,13 +149,3 @@ def paths(config: dict, pts: list[tuple[str, str, int]]) -> list[str]:
     r = config["results"].rstrip("/")
     return list(dict.fromkeys(path(r, m, p, b) for m, p, b in pts))
 
-
-# What a latency or ONNX job asks a cluster (a local run ignores it), by the model's source: about three times
-# the peak RSS measured in the full default build (MNIST models 0.6 GB, ResNet18 1.5 GB, BERT-base 2.1 GB timing
-# and 2.5 GB exporting), room for larger models of the same source; raise it in the profile's set-resources.
-RESOURCES = {"mnist": {"mem_mb": 2000, "runtime": 30}, "torchvision": {"mem_mb": 4000, "runtime": 60},
-             "transformers": {"mem_mb": 8000, "runtime": 90}}
-
-
-def resources_of(spec: dict) -> dict:
-    return RESOURCES[spec["source"]]

@@ -23,11 +23,32 @@ def _path(error: jsonschema.ValidationError) -> str:
     return "config." + ".".join(parts) if parts else "config"
 
 
+# Keys the config no longer takes -> how to write them now (said instead of "was unexpected").
+REMOVED = {("part3", "bf16"): "part3.bf16 is now a runtime: list it in part3.runtimes (e.g. runtimes: [eager, bf16]) "
+                              "and drop bf16"}
+
+
+def _removed(config: dict) -> list[tuple[tuple[str, ...], str]]:
+    found = []
+    for keys, message in REMOVED.items():
+        node = config
+        for k in keys[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if isinstance(node, dict) and keys[-1] in node:
+            found.append((keys, f"config.{'.'.join(keys)}: {message}"))
+    return found
+
+
 def errors(config: dict, schema_path: Path = SCHEMA) -> list[str]:
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.validators.validator_for(schema)(schema)
-    found = []
+    removed = _removed(config)
+    found = [message for _, message in removed]
     for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
+        if e.validator == "additionalProperties" and any(
+                tuple(map(str, e.absolute_path)) == keys[:-1] and set(e.instance) - set(e.schema.get("properties", {}))
+                == {keys[-1]} for keys, _ in removed):
+            continue   # said above, with the new spelling
         found.append(f"{_path(e)}: {e.message}{_yaml_hint(e)}")
     return found
 

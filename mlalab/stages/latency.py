@@ -16,9 +16,7 @@ import torch
 
 from mlalab import isolation
 from mlalab.measure import models, runtimes, timing
-from mlalab.measure import precision as modes
-
-ID_KEYS = ("image_size", "seq_len", "attn_implementation")
+from mlalab.plan.specs import ModelSpec, model_spec
 
 
 def _mnist_batch(test_images: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -28,39 +26,16 @@ def _mnist_batch(test_images: torch.Tensor, batch_size: int) -> torch.Tensor:
     return x
 
 
-def _other_runtime(inputs, net, x, runtime: str, precision: str, timing_cfg: dict, device, log) -> dict:
-    """compile / onnxruntime: timed through mlalab.measure.runtimes, agreement with eager fp32 recorded."""
-    ref = runtimes.reference(net, x)
-    runner = runtimes.prepare(runtime, net, x, precision, device,
-                              onnx_path=inputs.onnx[0] if runtime == "onnxruntime" else None)
-    log(f"{runner.detail} on {runner.device}: timing {timing_cfg}")
-    agree = runtimes.agreement(ref, runner.call())   # the first call also compiles / builds the session
-    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, timing_cfg,
-                                                       watch=isolation.running_jobs, log=log), x.shape[0])
-    return {**stats, **agree, "runtime_detail": runner.detail, "_device": runner.device}
-
-
-def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: int, timing_cfg: dict,
-                    data: dict, device: torch.device, log, runtime: str = "eager") -> dict:
-    """The latency record of `model` (docs/columns.md, 'The latency record'); `runtime`: eager, compile or
-    onnxruntime (Part 3 models only)."""
+def measure_latency(inputs, model: str, spec: dict | ModelSpec, precision: str, batch_size: int,
+                    timing_cfg: dict, data: dict, device: torch.device, log, runtime: str = "eager") -> dict:
+    """The latency record of `model` (docs/columns.md, 'The latency record') run by `runtime` at `precision`
+    (mlalab.measure.runtimes: eager, compile, onnxruntime x fp32, bf16, int8)."""
+    spec = model_spec(spec)
     record = {"model": model, "batch_size": batch_size, "precision": precision, "runtime": runtime,
-              **{k: spec[k] for k in ID_KEYS if k in spec}}
+              **spec.id_fields()}
     net = models.build(spec)
-    if runtime != "eager":
-        if spec["source"] == "mnist":
-            raise ValueError(f"runtime {runtime!r} is for the Part 3 models, not the MNIST ones")
-        x = models.example_batch(spec, net, batch_size)
-        stats = _other_runtime(inputs, net, x, runtime, precision, timing_cfg, device, log)
-        record.update({k: v for k, v in stats.items() if k != "_device"})
-        if "seq_len" in spec:
-            record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
-        log(f"median {stats['latency_median_s'] * 1e3:.3f} ms over {stats['latency_repeats']} calls, "
-            f"max abs error vs eager fp32 {stats['output_max_abs_error']:.3g}")
-        record.update(timing.environment(stats["_device"]), load_avg_1m=_load())
-        return record
     test = None
-    if spec["source"] == "mnist":
+    if spec.reads_mnist:
         from mlalab.stages import data as mnist
 
         folder = Path(inputs.data[0]).parent
@@ -68,25 +43,25 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
         x = _mnist_batch(test, batch_size)
     else:
         x = models.example_batch(spec, net, batch_size)
-    variant = modes.prepare(net, precision, device)
-    if test is None:   # Part 3 rows say how far each precision is from eager fp32 on the CPU
-        out = modes.main_output(modes.forward(variant, x))
-        ref = out if precision == "fp32" and variant.device.type == "cpu" else runtimes.reference(net, x)
-        record.update(runtimes.agreement(ref, out))
-        # that call of the variant was an untimed call like a warm-up one: a big model's call takes seconds
+    rt = runtimes.get(runtime, precision)
+    runner = rt.prepare(net, x, device, onnx_path=inputs.onnx[0] if rt.needs_onnx else None)
+    if test is None:   # Part 3 rows say how far each runtime and precision is from eager fp32 on the CPU
+        out = runner.call()   # the first call also compiles / builds the session
+        record.update(runtimes.agreement(out.float() if runner.is_reference else runtimes.reference(net, x), out))
+        # that call was an untimed call like a warm-up one: a big model's call takes seconds
         timing_cfg = {**timing_cfg, "warmup": max(0, int(timing_cfg.get("warmup", 0)) - 1)}
-    log(f"{model} {precision} batch {batch_size} on {variant.device}: timing {timing_cfg}")
-    stats = timing.latency(variant.model, x.to(variant.device), variant.device, timing_cfg,
-                           variant.autocast_dtype, watch=isolation.running_jobs, log=log)
-    record.update(stats)
-    if "seq_len" in spec:
-        record["tokens_per_s"] = stats["throughput_per_s"] * spec["seq_len"]
+    log(f"{model} {runner.detail} {precision} batch {batch_size} on {runner.device}: timing {timing_cfg}")
+    stats = _timed(runner, batch_size, timing_cfg, log)
+    record.update(stats, runtime_detail=runner.detail)
+    if spec.tokens_per_sample is not None:
+        record["tokens_per_s"] = stats["throughput_per_s"] * spec.tokens_per_sample
     log(f"median {stats['latency_median_s'] * 1e3:.3f} ms over {stats['latency_repeats']} calls "
         f"(stopped: {stats['timing_stop']}, 95% CI +-{100 * (stats['latency_ci95_rel'] or float('nan')):.1f}%, "
         f"halves {stats['latency_drift']} x{stats['latency_drift_ratio']:.3f}, {stats['latency_tries']} tries), "
-        f"throughput {stats['throughput_per_s']:.1f}/s; beside: {stats['beside_jobs'] or 'nothing'}")
+        f"throughput {stats['throughput_per_s']:.1f}/s; beside: {stats['beside_jobs'] or 'nothing'}"
+        + (f"; max abs error vs eager fp32 {record['output_max_abs_error']:.3g}" if test is None else ""))
     if test is not None and precision == "fp32" and timing_cfg.get("test_set_pass", True):
-        record.update(timing.data_pass(variant.model, test.to(variant.device), batch_size, variant.device))
+        record.update(timing.data_pass(runner.run, test.to(runner.device), batch_size, runner.device))
         record.update(timing.pass_agreement(record))
         log(f"whole test set ({len(test)} images) in {record['test_set_time_s']:.3f}s, "
             f"{record['test_pass_batches']} full batches; latency median / their median: "
@@ -96,15 +71,19 @@ def measure_latency(inputs, model: str, spec: dict, precision: str, batch_size: 
             # One call slower than a batch of a whole pass cannot be the steady speed: the series was disturbed
             # or ended before the calls settled (a small CNN here runs 2x slower for its first seconds). The
             # pass came after the series, so a series timed now starts where the pass left the machine.
-            again = timing.latency(variant.model, x.to(variant.device), variant.device, timing_cfg,
-                                   variant.autocast_dtype, watch=isolation.running_jobs, log=log)
+            again = _timed(runner, batch_size, timing_cfg, log)
             again["latency_tries"] += stats["latency_tries"]
             record.update(again)
             record.update(timing.pass_agreement(record))
             log(f"timed again: median {again['latency_median_s'] * 1e3:.3f} ms, latency median / pass median "
                 f"{record['test_pass_ratio']:.3f} ({record['test_pass_agreement']})")
-    record.update(timing.environment(variant.device), load_avg_1m=_load())
+    record.update(timing.environment(runner.device), load_avg_1m=_load())
     return record
+
+
+def _timed(runner: runtimes.Runner, batch_size: int, timing_cfg: dict, log) -> dict:
+    return timing.with_throughput(timing.measure_with(runner.call, runner.device, timing_cfg,
+                                                      watch=isolation.running_jobs, log=log), batch_size)
 
 
 def _load() -> float | None:

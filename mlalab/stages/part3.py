@@ -10,6 +10,7 @@ import torch
 
 from mlalab.measure import closed_form, counters, gemms, memory, reference, timing
 from mlalab.measure import models as nets
+from mlalab.plan.specs import ModelSpec, TorchvisionSpec, model_spec
 
 
 def q1_record(images: int, image_size: int, device: torch.device, warmup: int, repeats: int) -> dict:
@@ -106,13 +107,12 @@ def _attempt(fn) -> dict:
         return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
 
 
-def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
+def model_profile(model: str, spec: dict | ModelSpec, batch_sizes: list[int], log) -> dict:
     """Params, MACs of one input by the primary counter (aten, every product executed), thop and the module
     formulas (each with what it cannot see), the family's closed form (transformers) and torchvision's
     documented figures with our count at their size (torchvision), weights vs activations at each batch size,
     and the GEMM inventory of the first block. Transformers are built with eager attention."""
-    if spec["source"] == "transformers":
-        spec = {**spec, "attn_implementation": "eager"}
+    spec = model_spec(spec).for_counting()
     net = nets.build(spec)
     x = nets.example_batch(spec, net, 1)
     counts = {"aten": _attempt(lambda: counters.aten_macs(net, (x,))),
@@ -123,8 +123,8 @@ def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
         if by_module is not None and "error" not in counts[key]:
             counts[key]["unseen_by_type"] = counters.unseen_macs(net, by_module, covers)
     counts["analytic"].pop("by_layer", None)
-    if spec["source"] == "transformers":
-        form = closed_form.for_config(net.config, 1, int(spec["seq_len"]))
+    if spec.tokens_per_sample is not None:   # a sequence model: its family's closed form, where there is one
+        form = closed_form.for_config(net.config, 1, spec.tokens_per_sample)
         if form is not None:
             counts["closed_form"] = {"macs": form["macs"], "params": form["params"],
                                      "family": type(net.config).__name__}
@@ -140,19 +140,19 @@ def model_profile(model: str, spec: dict, batch_sizes: list[int], log) -> dict:
         traced, _ = gemms.trace_gemms(net, (x,), root=block)
         gemm_rows = [{**g.as_dict(), "module": f"{name}.{g.module}".rstrip(".")} for g in traced]
     log(f"{model}: first block {name}: {len(gemm_rows)} GEMMs")
-    return {"model": model, "source": spec["source"], "name": spec["name"], "input_shape": list(x.shape),
+    return {"model": model, "source": spec.source, "name": spec.name, "input_shape": list(x.shape),
             "params": counters.params(net)["total"], "counters": counts, "memory": mem, "block": name,
             "gemms": gemm_rows, "torchvision": _torchvision_reference(spec, counts["aten"].get("macs"))}
 
 
-def _torchvision_reference(spec: dict, macs: int | None) -> dict | None:
+def _torchvision_reference(spec: ModelSpec, macs: int | None) -> dict | None:
     """torchvision's documented params and MACs and our primary count at the size they were measured at."""
-    if spec["source"] != "torchvision":
+    if not isinstance(spec, TorchvisionSpec):
         return None
-    ref = reference.torchvision_reference(spec["name"])
+    ref = reference.torchvision_reference(spec.name)
     if ref is None:
         return None
     size = ref["image_size"]
-    ours = macs if int(spec["image_size"]) == size else _attempt(
-        lambda: reference.count_on_meta(spec["name"], size)).get("macs")
+    ours = macs if spec.image_size == size else _attempt(
+        lambda: reference.count_on_meta(spec.name, size)).get("macs")
     return {**ref, "macs_ours": ours}

@@ -77,13 +77,11 @@ def traffic_bytes(model: nn.Module, x, **kwargs) -> dict:
 def model_traffic(spec: dict) -> dict:
     """Per-sample input/activation bytes and (batch-independent) parameter bytes of one model spec
     (mlalab.measure.models.build; random weights: only shapes matter here)."""
-    from mlalab.measure.models import build, example_batch
+    from mlalab.measure.models import build, call_arguments, example_batch
 
     model = build(spec)
-    x = example_batch(spec, model, 1)
-    if spec["source"] == "transformers":
-        return traffic_bytes(model, (), input_ids=x, attention_mask=torch.ones_like(x))
-    return traffic_bytes(model, x)
+    args, kwargs = call_arguments(spec, example_batch(spec, model, 1))
+    return traffic_bytes(model, args, **kwargs)
 
 
 def analyse(timings: pd.DataFrame, traffic: dict[str, dict], peak: dict, peaks: dict | None = None) -> pd.DataFrame:

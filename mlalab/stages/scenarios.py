@@ -2,7 +2,7 @@
 of those records (docs/scenarios.md).
 
 The system under test is the model as `rule latency` runs it: the same builder (mlalab.measure.models), the
-same runtime (mlalab.measure.runtimes.prepare: eager, bf16, torch.compile, ONNX Runtime), random inputs of the
+same runtime (mlalab.measure.runtimes.get(runtime, precision): eager, bf16, torch.compile, ONNX Runtime), random inputs of the
 model's spec (seed 0) preloaded as LoadGen's sample library. Its output rows are what LoadGen logs in accuracy
 mode: a classifier's logits, a sequence model's first-token vector (the whole last_hidden_state of BERT-base
 at 128 tokens would make the accuracy log hundreds of MB); agreement is max |SUT - eager fp32| over them.
@@ -23,6 +23,7 @@ from mlalab.measure import loadgen, models, runtimes
 from mlalab.measure.timing import environment, sync
 from mlalab.plan.latency import RUNTIMES
 from mlalab.plan.scenarios import METRICS
+from mlalab.plan.specs import ModelSpec, model_spec
 
 
 def logged_rows(out: torch.Tensor) -> torch.Tensor:
@@ -55,18 +56,19 @@ def _loadgen_settings(scenario: str, lg: dict, batch1_s: float, capacity: float)
     return out
 
 
-def measure_scenario(inputs, outputs, model: str, spec: dict, runtime: str, scenario: str, job: dict,
+def measure_scenario(inputs, outputs, model: str, spec: dict | ModelSpec, runtime: str, scenario: str, job: dict,
                      device: torch.device, log) -> dict:
     """The scenario record of one (model, runtime, scenario): every LoadGen run it made (`runs`; Server: one per
     offered rate tried), the scenario's result, the batches the SUT formed, agreement with eager fp32."""
     logs = Path(outputs.logs)
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)     # the rule's directory output, there even when the job records a failure
+    spec = model_spec(spec)
     engine, precision = RUNTIMES[runtime]
     net = models.build(spec)
     library = models.example_batch(spec, net, job["samples"])
-    runner = runtimes.prepare(engine, net, library[:1], precision, device,
-                              onnx_path=inputs.onnx[0] if engine == "onnxruntime" else None)
+    rt = runtimes.get(engine, precision)
+    runner = rt.prepare(net, library[:1], device, onnx_path=inputs.onnx[0] if rt.needs_onnx else None)
     library = library.to(runner.device)
 
     def forward(indices: list[int]) -> np.ndarray:
@@ -107,7 +109,7 @@ def measure_scenario(inputs, outputs, model: str, spec: dict, runtime: str, scen
         best = runs[0]
     record = {"model": model, "runtime_label": runtime, "runtime": engine, "precision": precision,
               "scenario": scenario, "scenario_metric": METRICS[scenario], "runtime_detail": runner.detail,
-              **{k: spec[k] for k in ("image_size", "seq_len") if k in spec},
+              **spec.size_fields(),
               "sut_batch1_s": batch1_s, "sut_max_batch_s": batch_s, "sut_capacity_per_s": capacity,
               "runs": runs, **_result(scenario, best, runs)}
     if job["accuracy"]:

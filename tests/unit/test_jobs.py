@@ -184,7 +184,7 @@ def _oom(*a, **k):
 def test_out_of_memory_in_a_timing_job_fails_it_and_records_nothing(tmp_path, monkeypatch):
     from mlalab.stages import latency
 
-    monkeypatch.setattr(latency.timing, "latency", _oom)
+    monkeypatch.setattr(latency.timing, "measure_with", _oom)
     spec = {"source": "torchvision", "name": "resnet18", "image_size": 32}
     out = tmp_path / "fp32-bs4.json"
     with pytest.raises(torch.OutOfMemoryError):

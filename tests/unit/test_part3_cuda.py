@@ -3,9 +3,8 @@
 import pytest
 import torch
 
-from mlalab.measure import memory, timing
+from mlalab.measure import memory, runtimes, timing
 from mlalab.measure import models as nets
-from mlalab.measure import precision as modes
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
@@ -22,8 +21,10 @@ def test_resnet18_memory_on_cuda_records_peaks():
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_latency_on_cuda(precision):
-    v = modes.prepare(nets.build_resnet18(), precision, torch.device("cuda"))
-    stats = timing.latency(v.model, nets.image_batch(4, 64).to(v.device), v.device, {"warmup": 1, "repeats": 3}, v.autocast_dtype)
-    env = timing.environment(v.device)
+    runner = runtimes.get("eager", precision).prepare(nets.build_resnet18(), nets.image_batch(4, 64),
+                                                      torch.device("cuda"))
+    assert runner.device.type == "cuda"
+    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, {"warmup": 1, "repeats": 3}), 4)
+    env = timing.environment(runner.device)
     assert env["device"] == "cuda" and "synchronize" in env["timing_method"]
     assert stats["latency_repeats"] == 3 and stats["throughput_per_s"] > 0

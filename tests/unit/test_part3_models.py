@@ -76,14 +76,29 @@ def test_the_example_plans_every_model_x_runtime_x_batch_once():
     cfg = _with(EXAMPLE["part3"]["models"], EXAMPLE["part3"]["runtimes"])
     assert not schema.errors(cfg)
     specs = latency.part3_specs(cfg)
-    assert specs["gpt2-tiny"] == {"source": "transformers", "name": "GPT2Config", "seq_len": 16,
+    assert specs["gpt2-tiny"].as_dict() == {"source": "transformers", "name": "GPT2Config", "seq_len": 16,
                                   "config": {"n_layer": 2}}
-    assert specs["mobilenet_v3_small"] == {"source": "torchvision", "name": "mobilenet_v3_small", "image_size": 64}
+    assert specs["mobilenet_v3_small"].as_dict() == {"source": "torchvision", "name": "mobilenet_v3_small", "image_size": 64}
     pts = latency.runtime_points(cfg)
     assert ("gpt2-tiny", "onnxruntime-fp32", 2) in pts and ("mobilenet_v3_small", "fp32", 4) in pts
     assert ("resnet18", "onnxruntime-fp32", 1) in pts
-    n = sum(len(b) for b in latency.part3_batches(cfg).values()) * 2
+    n = sum(len(b) for b in latency.part3_batches(cfg).values()) * len(EXAMPLE["part3"]["runtimes"])
     assert len(pts) == len(set(pts)) == n
     assert part3.table_inputs(cfg, "part3_runtimes")["records"] == latency.paths(cfg, pts)
     assert set(part3.tables(cfg)) == set(part3.TABLES + part3.MODEL_TABLES)
     assert targets.part3_figures(cfg).keys() == {f"part3_runtimes_{m}" for m in latency.part3_batches(cfg)}
+
+
+def test_the_old_bf16_flag_is_refused_naming_its_new_spelling():
+    cfg = copy.deepcopy(BASE)
+    cfg["part3"]["bf16"] = True
+    errors = schema.errors(cfg)
+    assert errors == ["config.part3.bf16: part3.bf16 is now a runtime: list it in part3.runtimes "
+                      "(e.g. runtimes: [eager, bf16]) and drop bf16"]
+
+
+def test_bf16_in_the_runtimes_adds_the_latency_tables_bf16_rows():
+    assert latency.part3_precisions(BASE) == ["fp32"]
+    cfg = _with(runtimes=["eager", "bf16"])
+    assert latency.part3_precisions(cfg) == ["fp32", "bf16"]
+    assert ("resnet18", "bf16", 1) in latency.part3_points(cfg)

@@ -29,7 +29,7 @@ def test_onnxruntime_output_agrees_with_eager_fp32(spec, tmp_path):
     onnx_export.export_spec(spec, path)
     net = models.build(spec)
     x = models.example_batch(spec, net, 3, seed=1)
-    runner = runtimes.prepare("onnxruntime", net, x, "fp32", torch.device("cpu"), path)
+    runner = runtimes.get("onnxruntime", "fp32").prepare(net, x, torch.device("cpu"), path)
     agree = runtimes.agreement(runtimes.reference(net, x), runner.call())
     assert agree["output_max_rel_error"] < REL_TOLERANCE, agree
     # the check can fail: other weights (seed 1) are far from the file's
@@ -48,9 +48,8 @@ def test_agreement_is_the_largest_difference_absolute_and_over_the_largest_refer
 
 
 def test_an_unknown_runtime_is_refused():
-    net = models.build(SPECS[0])
-    with pytest.raises(ValueError, match="unknown runtime"):
-        runtimes.prepare("tensorrt", net, models.example_batch(SPECS[0], net, 1), "fp32", torch.device("cpu"))
+    with pytest.raises(ValueError, match="no runtime 'tensorrt' at precision 'fp32'; known: eager/fp32"):
+        runtimes.get("tensorrt", "fp32")
 
 
 @pytest.mark.parametrize("name,engine,precision,label", [
@@ -61,3 +60,26 @@ def test_variant_names_round_trip(name, engine, precision, label):
     assert latency.variant(engine, precision) == name
     assert runtime_label(engine, precision) == label
     assert latency.RUNTIMES[label] == (engine, precision)
+
+
+def test_the_plan_names_exactly_the_runtimes_the_registry_runs():
+    """The torch-free plan spells runtimes and variants (file names, rule inputs); the registry runs them."""
+    assert set(latency.RUNTIMES.values()) <= set(runtimes.RUNTIMES)
+    assert {e for e, _ in runtimes.RUNTIMES} == set(latency.ENGINES)
+    assert {p for _, p in runtimes.RUNTIMES} == set(latency.PRECISIONS)
+    assert all(latency.needs_onnx(e) == runtimes.get(e, p).needs_onnx for e, p in runtimes.RUNTIMES)
+    with pytest.raises(ValueError, match="no runtime 'onnxruntime' at precision 'bf16'"):
+        runtimes.get("onnxruntime", "bf16")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_eager_runs_every_precision_through_the_one_interface(precision):
+    """The MNIST precision rows and Part 3's runtimes are one interface: eager int8 is a runtime like the others."""
+    spec = {"source": "mnist", "kind": "mlp", "model": {"hidden": [16]}}
+    net = models.build(spec)
+    x = models.example_batch(spec, net, 4)
+    runner = runtimes.get("eager", precision).prepare(net, x, torch.device("cpu"))
+    assert runner.is_reference == (precision == "fp32")
+    err = runtimes.agreement(runtimes.reference(net, x), runner.call())["output_max_rel_error"]
+    assert err == 0 if precision == "fp32" else 0 < err < 0.1
+    assert runner.run(x[:2]).shape == (2, 10)

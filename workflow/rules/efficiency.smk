@@ -40,7 +40,7 @@ rule roofline:
         svg=targets.roofline_figures(config).get("svg", f"{R}/report/figures/roofline.svg"),
         png=targets.roofline_figures(config).get("png", f"{R}/report/figures/roofline.png"),
     params:
-        specs=SPECS,
+        specs={m: s.as_dict() for m, s in SPECS.items()},
         plot_experiments=(config.get("peak") or {}).get("plot_experiments", list(config["experiments"])),
     conda:
         "../envs/mlalab.yaml"
@@ -69,7 +69,7 @@ rule precision:
         precision=config.get("precision"),
         models=PRECISION_RUNS,
         data=config.get("data", {}),
-        bert=SPECS.get("bert-base") if ((config.get("precision") or {}).get("bert") or {}).get("enabled") else None,
+        bert=SPECS["bert-base"].as_dict() if ((config.get("precision") or {}).get("bert") or {}).get("enabled") else None,
         device=config["device"],
     conda:
         "../envs/mlalab.yaml"

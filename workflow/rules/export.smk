@@ -8,10 +8,10 @@ rule onnx:
     wildcard_constraints:
         model=_alternatives(latency_plan.part3_specs(config)),
     params:
-        spec=lambda wc: SPECS[wc.model],
+        spec=lambda wc: SPECS[wc.model].as_dict(),
     resources:
-        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
-        runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
+        mem_mb=lambda wc: SPECS[wc.model].resources["mem_mb"],
+        runtime=lambda wc: SPECS[wc.model].resources["runtime"],
     conda:
         "../envs/mlalab.yaml"
     log:

@@ -3,9 +3,9 @@ rule latency:
     reads this file. The `precision` wildcard is a precision (eager PyTorch) or `{runtime}-{precision}`
     (compile, onnxruntime; Part 3 models), latency_plan.variant(). Timed, so it owns all cores."""
     input:
-        data=lambda wc: MNIST if SPECS[wc.model]["source"] == "mnist" else [],
+        data=lambda wc: MNIST if SPECS[wc.model].reads_mnist else [],
         onnx=lambda wc: [f"{R}/models/{wc.model}/model.onnx"]
-        if latency_plan.split_variant(wc.precision)[0] == "onnxruntime" else [],
+        if latency_plan.needs_onnx(latency_plan.split_variant(wc.precision)[0]) else [],
         code=code("latency"),
     output:
         f"{R}/latency/{{model}}/{{precision}}-bs{{batch}}.json",
@@ -13,17 +13,17 @@ rule latency:
         precision=latency_plan.VARIANT_PATTERN,   # a precision, or runtime-precision
     params:
         model=lambda wc: wc.model,
-        spec=lambda wc: SPECS[wc.model],
+        spec=lambda wc: SPECS[wc.model].as_dict(),
         precision=lambda wc: latency_plan.split_variant(wc.precision)[1],
         runtime=lambda wc: latency_plan.split_variant(wc.precision)[0],
         batch_size=lambda wc: int(wc.batch),
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
-        data=lambda wc: config.get("data", {}) if SPECS[wc.model]["source"] == "mnist" else {},
+        data=lambda wc: config.get("data", {}) if SPECS[wc.model].reads_mnist else {},
         device=config["device"],
         isolation=model_timed_job,
     resources:
-        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
-        runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
+        mem_mb=lambda wc: SPECS[wc.model].resources["mem_mb"],
+        runtime=lambda wc: SPECS[wc.model].resources["runtime"],
     threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"

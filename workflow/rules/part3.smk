@@ -135,10 +135,10 @@ rule part3_model:
         model=_alternatives(latency_plan.extra_models(config)),
     params:
         model=lambda wc: wc.model,
-        spec=lambda wc: SPECS[wc.model],
+        spec=lambda wc: SPECS[wc.model].as_dict(),
         batch_sizes=lambda wc: latency_plan.part3_batches(config)[wc.model],
     resources:
-        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
+        mem_mb=lambda wc: SPECS[wc.model].resources["mem_mb"],
     conda:
         "../envs/mlalab.yaml"
     log:

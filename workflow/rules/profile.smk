@@ -10,7 +10,7 @@ rule profile:
     wildcard_constraints:
         model=_alternatives(LAB.models),
     params:
-        spec=lambda wc: SPECS[wc.model],
+        spec=lambda wc: SPECS[wc.model].as_dict(),
         batches=lambda wc: profile_batches(config, LAB, wc.model),
     conda:
         "../envs/mlalab.yaml"

@@ -10,7 +10,7 @@ rule part3_scenario:
     """One (model, runtime, scenario) under LoadGen: its record, and LoadGen's own logs in the folder beside it.
     Timed like `latency`: it owns the machine while LoadGen drives the model."""
     input:
-        onnx=lambda wc: [targets.onnx(config, LAB)[wc.model]] if wc.runtime == "onnxruntime" else [],
+        onnx=lambda wc: [targets.onnx(config, LAB)[wc.model]] if latency_plan.needs_onnx(latency_plan.RUNTIMES[wc.runtime][0]) else [],
         code=code("part3_scenario"),
     output:
         record=targets.scenario_record(config, "{model}", "{runtime}", "{scenario}"),
@@ -21,15 +21,15 @@ rule part3_scenario:
         scenario="|".join(scenario_plan.SCENARIOS),
     params:
         model=lambda wc: wc.model,
-        spec=lambda wc: SPECS[wc.model],
+        spec=lambda wc: SPECS[wc.model].as_dict(),
         runtime=lambda wc: wc.runtime,
         scenario=lambda wc: wc.scenario,
         job=lambda wc: scenario_plan.job(config, wc.model, wc.runtime, wc.scenario),
         device=config["device"],
         isolation=model_timed_job,   # the threads of its latency records (part3.timing.threads)
     resources:
-        mem_mb=lambda wc: latency_plan.resources_of(SPECS[wc.model])["mem_mb"],
-        runtime=lambda wc: latency_plan.resources_of(SPECS[wc.model])["runtime"],
+        mem_mb=lambda wc: SPECS[wc.model].resources["mem_mb"],
+        runtime=lambda wc: SPECS[wc.model].resources["runtime"],
     threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"
