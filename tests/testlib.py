@@ -60,3 +60,64 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def _corners(text, renderer):
+    """The four corners (display units) of a drawn text's own rectangle, rotated as it is drawn: the axis-aligned
+    window extent of a rotated label is much larger than its glyphs, so neighbours would seem to overlap."""
+    import numpy as np
+    from matplotlib.text import Text
+
+    if hasattr(text, "update_positions"):   # an annotation offset in points: placed for this renderer's dpi
+        text.update_positions(renderer)
+    box = Text.get_window_extent(text, renderer)     # an annotation's own text, without its leader line
+    angle = np.deg2rad(text.get_rotation())
+    rotation = text.get_rotation()
+    text.set_rotation(0)
+    flat = Text.get_window_extent(text, renderer)
+    text.set_rotation(rotation)
+    w, h = max(flat.width - 2, 0) / 2, max(flat.height - 2, 0) / 2   # 1 px each side: touching is not overlapping
+    c, s = np.cos(angle), np.sin(angle)
+    centre = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
+    return [centre + [c * dx - s * dy, s * dx + c * dy] for dx, dy in ((-w, -h), (w, -h), (w, h), (-w, h))]
+
+
+def _convex_overlap(p, q) -> bool:
+    """Separating-axis test of two convex polygons (lists of 2-D points)."""
+    import numpy as np
+
+    for poly in (p, q):
+        for a, b in zip(poly, poly[1:] + poly[:1]):
+            normal = np.array([a[1] - b[1], b[0] - a[0]])
+            pa, qa = [normal @ v for v in p], [normal @ v for v in q]
+            if max(pa) <= min(qa) or max(qa) <= min(pa):
+                return False
+    return True
+
+
+def overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of texts drawn on `fig` whose boxes overlap (tick labels, titles, annotations; a legend counts as
+    one box, its own entries are not compared with each other)."""
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    fig.canvas.draw()      # every position for this canvas (a saved SVG laid them out at 72 dpi)
+    renderer = fig.canvas.get_renderer()
+    legends = [a for a in fig.findobj(Legend)]
+    inside = {id(t) for leg in legends for t in leg.findobj(Text)}
+    # a tick outside the axis' view keeps its label object but is not drawn (matplotlib's own _update_ticks)
+    axes = [a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)]
+    every = {id(lab) for a in axes for t in a.get_major_ticks() + a.get_minor_ticks() for lab in (t.label1, t.label2)}
+    drawn = {id(lab) for a in axes for t in a._update_ticks() for lab in (t.label1, t.label2)}
+    inside |= every - drawn
+    shapes = []
+    for t in fig.findobj(Text):
+        if id(t) in inside or not t.get_visible() or not t.get_text().strip() or t.figure is None:
+            continue
+        box = Text.get_window_extent(t, renderer)
+        if box.width > 0 and box.height > 0:
+            shapes.append((t.get_text(), _corners(t, renderer)))
+    for leg in legends:
+        b = leg.get_window_extent(renderer)
+        shapes.append(("legend", [[b.x0, b.y0], [b.x1, b.y0], [b.x1, b.y1], [b.x0, b.y1]]))
+    return [(a, b) for i, (a, p) in enumerate(shapes) for b, q in shapes[i + 1:] if _convex_overlap(p, q)]

@@ -10,7 +10,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from adjustText import adjust_text  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from mlalab.io import atomic_path  # noqa: E402
@@ -53,6 +52,41 @@ def numbered_axes(fig) -> None:
                         break
             else:
                 axis.set_major_locator(MaxNLocator(5))
+
+
+RING = [(dx, dy) for r in (5, 10, 16, 24, 34, 46, 60) for dx, dy in
+        ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, r), (r, -r), (-r, -r), (2 * r, r // 2), (-2 * r, -r // 2))]
+
+
+def place_labels(ax, labels: list[tuple[float, float, str]], colors=None, fontsize: float = 8) -> list:
+    """Each (x, y, text) beside its point at the first offset (in points, growing rings around it) whose box
+    overlaps no label placed before it, no labelled point, no legend and stays inside the axes; a thin line
+    leads back to the point when the label had to move away. Deterministic (a force layout such as
+    adjustText gives a different picture each run, and left labels overlapping). Call once the layout is
+    final: the boxes are measured on the drawn figure."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    pts = [ax.transData.transform((x, y)) for x, y, _ in labels]
+    taken = [matplotlib.transforms.Bbox.from_extents(px - 4, py - 4, px + 4, py + 4) for px, py in pts]
+    taken += [leg.get_window_extent(renderer) for a in fig.axes for leg in [a.get_legend()] if leg]
+    texts = []
+    for i, (x, y, tag) in enumerate(labels):
+        for k, (dx, dy) in enumerate(RING):
+            t = ax.annotate(tag, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                            color=colors[i] if colors else "black", va="center",
+                            ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5} if k >= 10 else None)
+            t.update_positions(renderer)
+            box = matplotlib.text.Text.get_window_extent(t, renderer)    # the text, not its leader line
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if (inside and not any(box.overlaps(b) for b in taken)) or k == len(RING) - 1:
+                break
+            t.remove()
+        taken.append(box)
+        texts.append(t)
+    return texts
 
 
 def _save(fig, path) -> None:
@@ -164,11 +198,10 @@ def accuracy_vs_params(tables: dict[str, pd.DataFrame], path) -> None:
     ax.set_xlabel("parameters")
     ax.set_ylabel("test accuracy (%)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-    # variants of similar size sit close together: adjustText moves their labels apart, with a line to the point
     low, high = ax.get_ylim()
-    ax.set_ylim(low, high + 0.08 * (high - low))     # room above the top points for their labels
-    texts = [ax.text(x, y, tag, fontsize=8) for x, y, tag in tags]
-    adjust_text(texts, ax=ax, expand=(1.2, 1.6), arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
+    ax.set_ylim(low - 0.04 * (high - low), high + 0.08 * (high - low))     # room around the edge points' labels
+    numbered_axes(fig)
+    place_labels(ax, tags)    # variants of similar size sit close together: labels placed apart
     _save(fig, path)
 
 
@@ -261,7 +294,8 @@ def precision_figure(frame: pd.DataFrame | None, path) -> None:
     titles = ("model size (MiB, state_dict)", "throughput, largest batch (inputs/s)",
               "accuracy % (bert-base: % equal to fp32)")
     for ax, title in zip(axes, titles):
-        labels = [f"{m}\nbatch {bss[m]}" if ax is axes[1] else m for m in models]
+        # one line each: rotated two-line labels of neighbouring models run into each other
+        labels = [f"{m} (batch {bss[m]})" if ax is axes[1] else m for m in models]
         ax.set_xticks(xs, labels, fontsize=7, rotation=40, ha="right", rotation_mode="anchor")
         ax.set_title(title, fontsize=8.5)
         ax.grid(True, axis="y", alpha=0.3)

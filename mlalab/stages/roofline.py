@@ -227,7 +227,7 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
     lo = min(0.05, float(ai.min()) / 2 if len(ai) else 0.05)
     hi = max(20 * p32 / bw, float(ai.max()) * 2 if len(ai) else 1.0)
     xs = np.logspace(np.log10(lo), np.log10(hi), 200)
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig, ax = plt.subplots(figsize=(7.5, 6.6))
     ax.plot(xs, np.minimum(p32, xs * bw), "k-", lw=2,
             label=f"fp32 {peak.get('compute_fp32_measure') or 'matmul'} {p32:.0f} GFLOP/s, copy {bw:.1f} GB/s")
     if peak.get("matmul_tf32_gflops"):
@@ -244,28 +244,27 @@ def plot(frame: pd.DataFrame, peak: dict, paths: list[str], title: str = "Roofli
             ax.plot(xs, np.minimum(pn, xs * bn), color="0.35", ls=(0, (1, 1)), lw=2,
                     label=f"{n} threads: fp32 {c.get('compute_fp32_measure') or 'matmul'} {pn:.0f} GFLOP/s, copy {bn:.1f} GB/s")
     markers = "osD^vP*Xh<>"
-    labels = []      # batch sizes beside the points, moved apart so none overlaps another
+    labels = []      # (x, y, batch size, colour) of every point: labelled once the layout is final
     for i, (model, g) in enumerate(frame.groupby("model", sort=False)):
         g = g.sort_values("batch_size")
         label = g["label"].iloc[0] if "label" in g else None
         name = f"{model} ({label})" if isinstance(label, str) and label and label != model else str(model)
         line = ax.plot(g["arithmetic_intensity_flop_per_byte"], g["achieved_gflops"], marker=markers[i % len(markers)],
                        ls=":", label=name)[0]
-        labels += [ax.text(r.arithmetic_intensity_flop_per_byte, r.achieved_gflops, f"{int(r.batch_size)}",
-                           fontsize=7, color=line.get_color()) for _, r in g.iterrows()]
+        labels += [(r.arithmetic_intensity_flop_per_byte, r.achieved_gflops, f"{int(r.batch_size)}",
+                    line.get_color()) for _, r in g.iterrows()]
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP / estimated byte moved)")
     ax.set_ylabel("achieved GFLOP/s (2 x MACs / median latency)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    from adjustText import adjust_text
-
-    from mlalab.report.plots import numbered_axes
-    adjust_text(labels, ax=ax, expand=(1.3, 1.5))
+    # the legend below the axes: inside, it hid points and their batch labels
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    from mlalab.report.plots import numbered_axes, place_labels
     numbered_axes(fig)
     fig.tight_layout()
+    place_labels(ax, [label[:3] for label in labels], colors=[label[3] for label in labels], fontsize=7)
     for p in paths:
         fig.savefig(p, format=fmt)
     plt.close(fig)
