@@ -51,6 +51,25 @@ def test_train_time_sentence_numbers_and_best():
     assert "fastest to train is 128" in s
 
 
+def test_training_time_is_ranked_only_beyond_noise():
+    """The fastest to train is named only when its lead passes the noise rule (mlalab.report.noise): a lead
+    within the seed spread is 'indistinguishable', and one seed (no spread) ranks nothing (issue 23)."""
+    clear = render_answer(mnist.batch_facts(batch_table(train=(50.0, 2.29, 2.23)).assign(
+        train_time_s_std=0.01))["train_time"])
+    assert "fastest to train is 128" in clear and "indistinguishable" not in clear
+    close = render_answer(mnist.batch_facts(batch_table(train=(50.0, 2.29, 2.23)).assign(
+        train_time_s_std=0.2))["train_time"])
+    assert "fastest to train is" not in close
+    assert "128 and 64 are indistinguishable (2.23 s against 2.29 s: the gap is within seed noise)" in close
+    one = batch_table(train=(50.0, 2.29, 2.23)).assign(n_seeds=1, train_time_s_std=math.nan)
+    f = mnist.batch_facts(one)["train_time"]
+    assert f["best"] is None and "fastest" not in render_answer(f) and "decreases with batch size" in render_answer(f)
+    v = pd.DataFrame({"label": ["2 hidden", "3 hidden", "4 hidden"], "n_seeds": 1, "batch_size": 64,
+                      "train_time_s_mean": [2.29, 2.41, 2.23], "train_time_s_std": math.nan, "status": "ok",
+                      "accuracy_mean": [0.90, 0.91, 0.92], "accuracy_std": math.nan, "params_total": [1e5, 2e5, 3e5]})
+    assert "fastest" not in render_answer(mnist.variant_facts(v, list(v["label"]))["train_time"])
+
+
 def test_within_spread_is_said():
     t = batch_table(acc=(0.9000, 0.9005, 0.9010), std=0.01)
     s = render_answer(mnist.batch_facts(t)["accuracy"])

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from mlalab.report.facts.common import drop_repeated_steps, num, trend, with_ci_columns
+from mlalab.report.facts.common import drop_repeated_steps, num, ranked_beyond_noise, trend, with_ci_columns
 from mlalab.report.noise import wilson
 
 
@@ -44,8 +44,9 @@ def batch_facts(table: pd.DataFrame) -> dict:
     t = with_ci_columns(table.sort_values("batch_size", kind="stable"))
     common = {"x": "batch_size", "xname": "batch size"}
     facts = {
-        "train_time": trend(t, y="train_time_s_mean", std="train_time_s_std", quantity="training time",
-                            unit="secs", higher_is_better=False, best_word="fastest to train", **common),
+        "train_time": ranked_beyond_noise(trend(t, y="train_time_s_mean", std="train_time_s_std",
+                                                quantity="training time", unit="secs", higher_is_better=False,
+                                                best_word="fastest to train", **common)),
         "test_set_time": trend(t, y="test_set_time_s", quantity="inference time for the whole test set",
                                unit="secs", higher_is_better=False, best_word="fastest over the test set",
                                **common),
@@ -76,8 +77,9 @@ def variant_facts(table: pd.DataFrame, order: list[str] | None = None, xname: st
     common = {"x": "label", "xname": xname}
     facts = {
         "accuracy": accuracy_trend(t, **common),
-        "train_time": trend(t, y="train_time_s_mean", std="train_time_s_std", quantity="training time",
-                            unit="secs", higher_is_better=False, best_word="fastest to train", **common),
+        "train_time": ranked_beyond_noise(trend(t, y="train_time_s_mean", std="train_time_s_std",
+                                                quantity="training time", unit="secs", higher_is_better=False,
+                                                best_word="fastest to train", **common)),
         "latency": trend(t, y="latency_median_s", lo="latency_ci95_low_s", hi="latency_ci95_high_s",
                          quantity="inference latency of one batch", unit="ms", higher_is_better=False,
                          best_word="fastest at inference", **common),
