@@ -1,9 +1,10 @@
-"""How a timed job shares the machine (config `timing.isolation`), recorded with every figure.
+"""How a timed job shares the machine (config `timing.isolation`, default and meaning in docs/config.md, from the
+schema), recorded with every figure.
 
-* pinned (the default): a timed measurement (a latency series, the peak, ResNet18 Q1) holds the whole machine:
+* pinned: a timed measurement (a latency series, the peak, ResNet18 Q1) holds the whole machine:
   Snakemake gives it every core, so no other job of the build runs beside it, and it locks every core against
-  other builds on the machine; it computes on `timing.threads` of them (default 1; Part 3's networks on
-  `part3.timing.threads`, default `all`), pinned (os.sched_setaffinity). Why the whole machine: pinning a job to a core of its own separates cores, not the
+  other builds on the machine; it computes on `timing.threads` of them (Part 3's networks on
+  `part3.timing.threads`: `all` in config.yaml), pinned (os.sched_setaffinity). Why the whole machine: pinning a job to a core of its own separates cores, not the
   shared cache and memory bus, and a neighbour's streaming (another model's timing, a training epoch) once
   slowed a small CNN's calls twofold midway through its series. Why one thread on a held machine: measured
   in the full build, the MNIST models' sub-millisecond calls on two threads drifted (4 series still unstable

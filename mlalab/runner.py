@@ -170,9 +170,9 @@ def _pin(timed: dict | None, mode: str, threads: int, log: JobLog) -> list[int]:
     any other torch job takes what is free."""
     if not timed:
         return claim_cores(threads)
-    want = timed.get("threads") or 1   # as written: a count, or `all` (every core the job was given)
+    want = timed["threads"]   # as written: a count, or `all` (every core the job was given)
     n = threads if want == "all" else max(1, min(int(want), threads))
-    hold = len(allowed_cores()) if mode == "pinned" and timed.get("whole_machine") else n
+    hold = len(allowed_cores()) if mode == "pinned" and timed["whole_machine"] else n
     return claim_cores(n, hold=hold, wait_s=CORE_WAIT_S, log=log)
 
 
@@ -180,6 +180,8 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
             log: JobLog | None = None, record_failures: bool = False, isolation: str | None = None,
             job: str | None = None) -> dict | None:
     """Run `body` with what it asks for by name; write its record (see module doc). Returns the record.
+    `isolation`: the build's `timing.isolation` for a torch job that is not timed; a timed job's own (its
+    `isolation` param, as the workflow resolved it) wins; None (a call outside a build): no core is claimed.
     `job` names the job in the machine's register of running jobs (what a measurement records beside it)."""
     log = log or JobLog(None)
     if job:
@@ -189,8 +191,8 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
     record_path = _record_path(outputs)
     # Timed rules pass their isolation as a param (it shapes their figures); other torch jobs are pinned too
     # under `pinned`/`shared`, so they never share a core with a timed job (mlalab.isolation).
-    timed = params.get("isolation")
-    isolation = (timed or {}).get("mode") or isolation or "exclusive"
+    timed = params.get("isolation")   # only timed rules have this param
+    isolation = timed["mode"] if timed else isolation
     cores = None
     try:
         kwargs = {k: v for k, v in {**params, **context}.items() if k in wanted}
@@ -202,7 +204,7 @@ def execute(body: Callable[..., dict | None], params: dict, *, inputs=(), output
             threads = set_threads(threads)
             kwargs.update({k: v for k, v in (("threads", threads),) if k in wanted})
         if "device" in wanted:
-            kwargs["device"] = resolve_device(params.get("device", "auto"))
+            kwargs["device"] = resolve_device(params["device"])
         log(f"{body.__module__}.{body.__name__}({', '.join(f'{k}={v}' for k, v in _scalars(params).items())})"
             f", {threads} thread(s)")
         t0 = time.perf_counter()
@@ -231,12 +233,12 @@ def run(smk, body: Callable[..., dict | None], record_failures: bool = False) ->
     """Entry point of every scripts/*.py: `run(snakemake, body)`. The job ends if its build ends first
     (watch_build): a killed Snakemake leaves no job writing behind it."""
     params = {k: getattr(smk.params, k) for k in smk.params.keys()}
-    job = " ".join([smk.rule, *(str(v) for v in smk.wildcards)]) + f" [{smk.config.get('results', '?')}]"
+    job = " ".join([smk.rule, *(str(v) for v in smk.wildcards)]) + f" [{smk.config['results']}]"
     log = JobLog(smk.log[0] if smk.log else None)
     watch_build(log)
     return execute(body, params, inputs=smk.input, outputs=smk.output, threads=smk.threads,
                    log=log, record_failures=record_failures,
-                   isolation=(smk.config.get("timing") or {}).get("isolation"), job=job)
+                   isolation=smk.config["timing"]["isolation"], job=job)
 
 
 BUILD = "MLALAB_BUILD"   # host:pid:start of the Snakemake process a job belongs to

@@ -6,4 +6,4 @@ Snakemake rerun the data step (see workflow/rules/data.smk)."""
 from mlalab.runner import run
 from mlalab.stages.data import fetch_mnist_from
 
-run(snakemake, fetch_mnist_from(snakemake.config.get("mnist_dir")))  # noqa: F821 - injected by Snakemake
+run(snakemake, fetch_mnist_from(snakemake.config["mnist_dir"]))  # noqa: F821 - injected by Snakemake

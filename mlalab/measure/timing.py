@@ -48,7 +48,7 @@ from typing import Callable
 
 import torch
 
-from mlalab.plan.latency import MAX_REPEATS, MIN_REPEATS
+from mlalab.plan import schema
 from mlalab.report.noise import PASS_TOLERANCE
 
 
@@ -246,10 +246,21 @@ def _series(fn: Callable[[], object], device: torch.device, lo: int, hi: int, bu
                 return timer.samples(), "precision"
 
 
+def settings(given: dict) -> dict:
+    """`given` over the schema's `timing` defaults: the complete setting of a series that no `timing:` section
+    describes (a fixed series of the peak's ceilings or of Q1's pass)."""
+    return {**schema.defaults("timing"), **given}
+
+
+def fixed(warmup: int, repeats: int) -> dict:
+    """Exactly `repeats` timed calls after `warmup`, drift-checked as `timing`'s defaults say."""
+    return settings({"mode": "fixed", "warmup": warmup, "repeats": repeats})
+
+
 def measure(fn: Callable[[], object], device: torch.device, warmup: int, repeats: int,
             prefix: str = "latency") -> dict:
     """Time `fn` per call, exactly `repeats` times; the summary statistics plus the raw samples."""
-    return measure_with(fn, device, {"mode": "fixed", "warmup": warmup, "repeats": repeats}, prefix)
+    return measure_with(fn, device, fixed(warmup, repeats), prefix)
 
 
 def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, prefix: str = "latency",
@@ -259,18 +270,18 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
     summary statistics, the raw samples (`{prefix}_samples_s`), how the series stopped and its drift verdict.
     `watch`: a callable naming what runs beside the measurement (mlalab.isolation.running_jobs), recorded as
     `beside_jobs`."""
-    mode = cfg.get("mode", "fixed")
+    mode = cfg["mode"]   # `cfg`: a complete timing setting (the config's, filled by the schema, or settings())
     if mode == "fixed":
         lo = hi = int(cfg["repeats"])
         budget, target = math.inf, 0.0
     elif mode == "adaptive":
-        lo, hi = int(cfg.get("min_repeats", MIN_REPEATS)), int(cfg.get("max_repeats", MAX_REPEATS))
-        budget, target = float(cfg.get("budget_s", 2.0)), float(cfg.get("target_rel_ci", 0.02))
+        lo, hi = int(cfg["min_repeats"]), int(cfg["max_repeats"])
+        budget, target = float(cfg["budget_s"]), float(cfg["target_rel_ci"])
     else:
         raise ValueError(f"timing.mode must be fixed or adaptive, got {mode!r}")
     if lo < 1 or hi < lo:
         raise ValueError(f"timing: need 1 <= repeats/min_repeats <= max_repeats, got {lo}..{hi}")
-    retries, pause = int(cfg.get("drift_retries", 2)), float(cfg.get("drift_pause_s", 1.0))
+    retries, pause = int(cfg["drift_retries"]), float(cfg["drift_pause_s"])
     seen: set[str] = set(watch()) if watch is not None else set()
     ratios = []
     for attempt in range(1 + max(0, retries)):
@@ -278,12 +289,12 @@ def measure_with(fn: Callable[[], object], device: torch.device, cfg: dict, pref
             (log or (lambda _m: None))(f"the series drifted (second half / first half {ratios[-1]:.3f}): pausing "
                                        f"{pause:g} s and timing it again (try {attempt + 1})")
             time.sleep(pause)
-        for _ in range(int(cfg.get("warmup", 0))):
+        for _ in range(int(cfg["warmup"])):
             fn()
         sync(device)
-        timer = clock(device, cfg.get("cuda_timer", "events"))
+        timer = clock(device, cfg["cuda_timer"])
         samples, stop = _series(fn, device, lo, hi, budget, target, mode, watch, seen,
-                                float(cfg.get("min_time_s", 0.0)) if mode == "adaptive" else 0.0, timer)
+                                float(cfg["min_time_s"]) if mode == "adaptive" else 0.0, timer)
         check = halves(samples)
         ratios.append(check["ratio"])
         if check["verdict"] != "drifted":

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mlalab.plan import scenarios
+from mlalab.plan import scenarios, schema
 from mlalab.plan.config import architecture, model_slug
-from mlalab.plan.latency import MAX_REPEATS, MIN_REPEATS, extra_models
+from mlalab.plan.latency import extra_models
 from mlalab.plan.precision import trained_runs
 from mlalab.plan.schema import ConfigError
 from mlalab.plan.specs import TransformersSpec, model_spec
@@ -52,7 +52,7 @@ def _short(path: str) -> str:
 
 
 def training_images(config: dict) -> int:
-    subset = (config.get("data") or {}).get("train_subset")
+    subset = config["data"]["train_subset"]
     return min(int(subset), MNIST_TRAIN_IMAGES) if subset else MNIST_TRAIN_IMAGES
 
 
@@ -61,8 +61,8 @@ def duplicate_variants(config: dict) -> list[str]:
     for name, exp in config["experiments"].items():
         models, labels = {}, {}
         for j, variant in enumerate(exp["variants"]):
-            mid = model_slug(exp["kind"], architecture(exp["kind"], exp.get("model", {}), variant))
-            label = str(variant.get("label", mid))
+            mid = model_slug(exp["kind"], architecture(exp["kind"], exp["model"], variant))
+            label = str(variant["label"])
             if mid in models:
                 found.append(f"experiments.{name}.variants[{j}] repeats variants[{models[mid]}] (both build "
                              f"{mid}): its seeds would be counted twice in that row; remove one")
@@ -76,7 +76,7 @@ def duplicate_variants(config: dict) -> list[str]:
 
 def batch_sizes_fit_the_data(config: dict) -> list[str]:
     n = training_images(config)
-    subset = (config.get("data") or {}).get("train_subset")
+    subset = config["data"]["train_subset"]
     where = f"data.train_subset: {subset}" if subset else "all of MNIST's training set"
     return [f"experiments.{name}.batch_sizes[{k}]: {bs} is larger than the {n:,} training images ({where})"
             for name, exp in config["experiments"].items()
@@ -84,7 +84,7 @@ def batch_sizes_fit_the_data(config: dict) -> list[str]:
 
 
 def precision_models_exist(config: dict, lab) -> list[str]:
-    if not config.get("precision"):
+    if "precision" not in config:
         return []
     try:
         trained_runs(config, lab)
@@ -96,17 +96,17 @@ def precision_models_exist(config: dict, lab) -> list[str]:
 def repeats_in_order(config: dict) -> list[str]:
     """Adaptive timing stops between min_repeats and max_repeats: min above max cannot time anything."""
     found = []
-    part3 = (config.get("part3") or {}).get("timing")
-    for where, timing in (("timing", config["timing"]), ("part3.timing", {**config["timing"], **(part3 or {})})):
+    part3 = config["part3"]["timing"] if "part3" in config else {}
+    for where, timing in (("timing", config["timing"]), ("part3.timing", {**config["timing"], **part3})):
         if where == "part3.timing" and not part3:
             continue
-        if timing.get("mode", "fixed") != "adaptive":
+        if timing["mode"] != "adaptive":
             continue
-        lo, hi = timing.get("min_repeats", MIN_REPEATS), timing.get("max_repeats", MAX_REPEATS)
+        lo, hi = timing["min_repeats"], timing["max_repeats"]
         if lo > hi:
             src = lambda k, where=where: (where if where == "timing" or k in part3 else "timing") + f".{k}"  # noqa: E731
             found.append(f"{src('min_repeats')}: {lo} is more than {src('max_repeats')}: {hi} (defaults "
-                         f"{MIN_REPEATS} and {MAX_REPEATS}): adaptive timing needs min_repeats <= max_repeats")
+                         f"{schema.default('timing.min_repeats')} and {schema.default('timing.max_repeats')}): adaptive timing needs min_repeats <= max_repeats")
     return found
 
 

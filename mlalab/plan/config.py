@@ -1,4 +1,4 @@
-"""Expand the validated config into run specs and model specs: the lab as a table of jobs."""
+"""Expand the validated config (mlalab.plan.schema.validate: defaults filled) into run specs and model specs: the lab as a table of jobs."""
 
 from __future__ import annotations
 
@@ -64,9 +64,9 @@ def expand(config: dict) -> Lab:
         if not SAFE_NAME.match(name):
             raise ValueError(f"experiments.{name!r}: experiment names must be safe file names")
         kind = exp["kind"]
-        training = {**config["training"], **exp.get("training", {})}
+        training = {**config["training"], **exp["training"]}
         for variant in exp["variants"]:
-            arch = architecture(kind, exp.get("model", {}), variant)
+            arch = architecture(kind, exp["model"], variant)
             mid = model_slug(kind, arch)
             lab.models[mid] = {"kind": kind, "model": arch}
             for bs in exp["batch_sizes"]:
@@ -74,13 +74,13 @@ def expand(config: dict) -> Lab:
                     rid = f"{mid}-bs{bs}-{training_slug(training)}-s{seed}"
                     lab.runs[rid] = {"kind": kind, "model": arch, "model_id": mid, "batch_size": bs,
                                      "seed": seed, "training": training}
-                    lab.rows.append(Row(name, str(variant.get("label", mid)), rid, mid, bs, seed))
+                    lab.rows.append(Row(name, str(variant["label"]), rid, mid, bs, seed))
     return lab
 
 
 def profile_batches(config: dict, lab: Lab, model: str) -> list[int]:
     """Batch sizes the per-layer table of `model` is profiled at: every batch size of the experiments that
     use it (each experiment's Q1/Q2 tables show its own), plus `profile.activation_batches` if set."""
-    extra = (config.get("profile") or {}).get("activation_batches") or []
+    extra = config["profile"]["activation_batches"]
     own = {r.batch_size for r in lab.rows if r.model == model}
     return sorted({int(b) for b in (*own, *extra)})

@@ -4,13 +4,12 @@ timed by exactly one job and read everywhere (torch-free)."""
 
 from __future__ import annotations
 
+from mlalab.plan import schema
 from mlalab.plan.config import Lab
 from mlalab.plan.precision import trained_runs
 from mlalab.plan.specs import MnistSpec, ModelSpec, TorchvisionSpec, TransformersSpec, model_spec
 
 PRECISIONS = ("fp32", "bf16", "int8")
-# Adaptive timing's call counts where the config leaves them out (mlalab.measure.timing reads these too).
-MIN_REPEATS, MAX_REPEATS = 10, 1000
 # Part 3's runtimes (config `part3.runtimes`) -> (how the model is executed, precision). eager fp32 is the lab's
 # reference: its record keeps the plain `{precision}-bs{batch}` name, the others are `{runtime}-{precision}`.
 RUNTIMES = {"eager": ("eager", "fp32"), "bf16": ("eager", "bf16"), "compile": ("compile", "fp32"),
@@ -39,34 +38,38 @@ def split_variant(name: str) -> tuple[str, str]:
 VARIANT_PATTERN = "(?:(?:" + "|".join(e for e in ENGINES if e != "eager") + ")-)?(?:" + "|".join(PRECISIONS) + ")"
 
 
+# The functions below read a config that mlalab.plan.schema.validate has filled with the schema's defaults;
+# `part3` and `precision` are optional sections (absent: not built).
+
+
 def part3_runtimes(config: dict) -> list[str]:
-    """The runtimes of `part3.runtimes` (default: eager only)."""
-    return list((config.get("part3") or {}).get("runtimes") or ["eager"])
+    """The runtimes of `part3.runtimes`; none without Part 3."""
+    return list(config["part3"]["runtimes"]) if "part3" in config else []
 
 
 def extra_models(config: dict) -> dict[str, dict]:
     """`part3.models`: model id -> its entry (source, name, image_size | seq_len [+ config], batch_sizes)."""
-    return dict((config.get("part3") or {}).get("models") or {})
+    return dict(config["part3"]["models"]) if "part3" in config else {}
 
 
 def part3_specs(config: dict) -> dict[str, ModelSpec]:
     """Model id -> model spec (mlalab.measure.models.build) of the Part 3 networks, and of BERT-base where
     only the precision study uses it."""
-    p3 = config.get("part3") or {}
-    bert = p3.get("bert") or {}
-    prec_bert = ((config.get("precision") or {}).get("bert") or {})
+    p3 = config["part3"] if "part3" in config else None
+    prec_bert = config["precision"]["bert"] if "precision" in config else None
+    in_precision = bool(prec_bert and prec_bert["enabled"])
     specs = {}
-    if p3.get("resnet18"):
+    if p3:
         specs["resnet18"] = TorchvisionSpec("resnet18", int(p3["resnet18"]["image_size"]))
-    seq = bert.get("seq_len")
-    if prec_bert.get("enabled") and prec_bert.get("seq_len") is not None:
+    seq = p3["bert"]["seq_len"] if p3 else None
+    if in_precision:
         if seq is not None and int(prec_bert["seq_len"]) != int(seq):
             raise ValueError(f"precision.bert.seq_len ({prec_bert['seq_len']}) differs from part3.bert.seq_len "
                              f"({seq}): BERT-base is timed once, at one sequence length; drop one of the two")
         seq = prec_bert["seq_len"]
-    if bert or prec_bert.get("enabled"):
-        specs["bert-base"] = TransformersSpec("BertConfig", int(seq or 128),
-                                              attn_implementation=bert.get("attn_implementation", "sdpa"))
+    if p3 or in_precision:
+        attn = p3["bert"]["attn_implementation"] if p3 else schema.default("part3.bert.attn_implementation")
+        specs["bert-base"] = TransformersSpec("BertConfig", int(seq), attn_implementation=attn)
     for mid, entry in extra_models(config).items():
         if mid in specs:
             raise ValueError(f"part3.models.{mid}: the id {mid!r} is the lab's own model; pick another id")
@@ -76,9 +79,9 @@ def part3_specs(config: dict) -> dict[str, ModelSpec]:
 
 def part3_batches(config: dict) -> dict[str, list[int]]:
     """Model id -> the batch sizes its Part 3 section shows (the lab's two and `part3.models`)."""
-    p3 = config.get("part3") or {}
+    p3 = config["part3"] if "part3" in config else {}
     out = {model: [int(b) for b in p3[section]["batch_sizes"]]
-           for section, model in (("resnet18", "resnet18"), ("bert", "bert-base")) if p3.get(section)}
+           for section, model in (("resnet18", "resnet18"), ("bert", "bert-base")) if p3}
     out.update({mid: [int(b) for b in e["batch_sizes"]] for mid, e in extra_models(config).items()})
     return out
 
@@ -97,8 +100,8 @@ def model_specs(config: dict, lab: Lab) -> dict[str, ModelSpec]:
 
 def timing_of(config: dict, model: str) -> dict:
     """The timing settings of one model: Part 3's `part3.timing` for its networks, else `timing`."""
-    if model in part3_specs(config):
-        return {**config["timing"], **((config.get("part3") or {}).get("timing") or {})}
+    if "part3" in config and model in part3_specs(config):
+        return {**config["timing"], **config["part3"]["timing"]}
     return config["timing"]
 
 
@@ -109,27 +112,24 @@ def part3_precisions(config: dict) -> list[str]:
 
 def precision_points(config: dict, lab: Lab) -> list[tuple[str, str, int]]:
     """(model, precision, batch size) the precision study shows: its trained models and BERT-base."""
-    prec = config.get("precision")
-    if not prec:
+    if "precision" not in config:
         return []
+    prec = config["precision"]
     out = [(m["name"], mode, int(bs)) for m in trained_runs(config, lab) for mode in prec["modes"]
            for bs in prec["batch_sizes"]]
-    bert = prec.get("bert") or {}
-    if bert.get("enabled"):
-        out += [("bert-base", mode, int(bs)) for mode in prec["modes"]
-                for bs in bert.get("batch_sizes", prec["batch_sizes"])]
+    if prec["bert"]["enabled"]:
+        out += [("bert-base", mode, int(bs)) for mode in prec["modes"] for bs in prec["bert"]["batch_sizes"]]
     return out
 
 
 def part3_points(config: dict) -> list[tuple[str, str, int]]:
     """(model, precision, batch size) of the Part 3 latency tables, and Q1's one batch of N images."""
-    p3 = config.get("part3") or {}
-    out = []
+    if "part3" not in config:
+        return []
+    p3, out = config["part3"], []
     for section, model in (("resnet18", "resnet18"), ("bert", "bert-base")):
-        if p3.get(section):
-            out += [(model, p, int(bs)) for p in part3_precisions(config) for bs in p3[section]["batch_sizes"]]
-    if p3.get("resnet18"):
-        out.append(("resnet18", "fp32", int(p3["resnet18"]["q1_images"])))
+        out += [(model, p, int(bs)) for p in part3_precisions(config) for bs in p3[section]["batch_sizes"]]
+    out.append(("resnet18", "fp32", int(p3["resnet18"]["q1_images"])))
     return out + runtime_points(config)
 
 

@@ -4,12 +4,7 @@ schema cannot make (torch-free). Paths live in mlalab.plan.targets."""
 
 from __future__ import annotations
 
-from functools import cache
-
-import yaml
-
 from mlalab.plan import latency
-from mlalab.plan.schema import SCHEMA
 
 SCENARIOS = ("single_stream", "multi_stream", "offline", "server")
 # What each scenario reports as its result (MLPerf Inference's metric of that scenario; the latency percentile is
@@ -18,22 +13,11 @@ METRICS = {"single_stream": "latency", "multi_stream": "query latency", "offline
            "server": "peak rate under the bound"}
 
 
-@cache
-def defaults() -> dict:
-    """The schema's default of every `part3.scenarios` key (the schema holds the one default)."""
-    props = yaml.safe_load(SCHEMA.read_text())["properties"]["part3"]["properties"]["scenarios"]["properties"]
-    return {k: v["default"] for k, v in props.items() if "default" in v}
-
-
 def settings(config: dict) -> dict | None:
-    """`part3.scenarios` with the schema's defaults filled in; None when no scenario is configured."""
-    given = (config.get("part3") or {}).get("scenarios")
-    if not given or not given.get("run"):
-        return None
-    out = {**defaults(), **given}
-    out["runtimes"] = list(given.get("runtimes") or latency.part3_runtimes(config))
-    out["models"] = list(given.get("models") or latency.part3_batches(config))
-    return out
+    """`part3.scenarios` of a validated config (mlalab.plan.schema.validate filled its defaults); None when no
+    scenario is configured."""
+    given = config["part3"]["scenarios"] if "part3" in config else None
+    return given if given and given["run"] else None
 
 
 def points(config: dict) -> list[tuple[str, str, str]]:
@@ -47,13 +31,13 @@ def points(config: dict) -> list[tuple[str, str, str]]:
 def job(config: dict, model: str, runtime: str, scenario: str) -> dict:
     """The settings one scenario job runs with: LoadGen's TestSettings (`loadgen`) and the SUT's."""
     s = settings(config)
-    min_queries = {**defaults()["min_queries"], **(s.get("min_queries") or {})}
+    min_queries = s["min_queries"]
     lg = {"min_duration_ms": int(round(float(s["min_duration_s"]) * 1000))}
     if scenario in min_queries:
         lg["min_query_count"] = int(min_queries[scenario])
     if scenario == "multi_stream":
         lg["multi_stream_samples_per_query"] = int(s["multi_stream_samples"])
-    percentile = {**defaults()["target_percentile"], **(s.get("target_percentile") or {})}
+    percentile = s["target_percentile"]
     if scenario in percentile:
         lg[f"{scenario}_target_latency_percentile"] = float(percentile[scenario])
     batching = scenario in ("offline", "server")
@@ -77,7 +61,7 @@ def errors(config: dict) -> list[str]:
     for i, m in enumerate(s["models"]):
         if m not in known:
             found.append(f"{key}.models[{i}]: {m!r} is not a Part 3 model (known: {', '.join(known)})")
-    bounds = s.get("server_latency_ms") or {}
+    bounds = s["server_latency_ms"]
     if "server" in s["run"]:
         for m in s["models"]:
             if m not in bounds:

@@ -1,11 +1,16 @@
-"""Check a config against workflow/schemas/config.schema.yaml and say, per problem, which key is wrong.
+"""The config's one source of settings: workflow/schemas/config.schema.yaml holds each key's meaning, default and
+limits. `validate` checks a config against it, saying per problem which key is wrong, and fills in every default,
+so the code reads the config without fallbacks.
 
-Snakemake's own `validate` prints the whole schema for the first error; this lists every error on one
-line each, by key path, before Snakemake builds the DAG.
+Snakemake's own `validate` prints the whole schema for the first error, and its default filling does not descend
+into a section that is absent; this lists every error on one line each, by key path, before Snakemake builds the
+DAG, and fills a section's defaults from the outside in (a section with `default: {}` is created, then filled).
 """
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -16,6 +21,27 @@ SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.
 
 class ConfigError(ValueError):
     pass
+
+
+@cache
+def load(schema_path: Path = SCHEMA) -> dict:
+    return yaml.safe_load(Path(schema_path).read_text())
+
+
+def _filling(schema: dict):
+    """A validator that, before it checks an object's `properties`, sets each absent key that has a `default`
+    (a copy of it: the schema's own object is never shared with a config), so the check then descends into it."""
+    base = jsonschema.validators.validator_for(schema)
+    check_properties = base.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, subschema):
+        if validator.is_type(instance, "object"):
+            for key, sub in props.items():
+                if isinstance(sub, dict) and "default" in sub and key not in instance:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from check_properties(validator, props, instance, subschema)
+
+    return jsonschema.validators.extend(base, {"properties": properties})(schema)
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -39,18 +65,22 @@ def _removed(config: dict) -> list[tuple[tuple[str, ...], str]]:
     return found
 
 
-def errors(config: dict, schema_path: Path = SCHEMA) -> list[str]:
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = jsonschema.validators.validator_for(schema)(schema)
+def _check(config: dict, schema_path: Path) -> list[str]:
+    """Every problem of `config`, one line each; fills `config`'s defaults in place."""
     removed = _removed(config)
     found = [message for _, message in removed]
-    for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
+    for e in sorted(_filling(load(schema_path)).iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         if e.validator == "additionalProperties" and any(
                 tuple(map(str, e.absolute_path)) == keys[:-1] and set(e.instance) - set(e.schema.get("properties", {}))
                 == {keys[-1]} for keys, _ in removed):
             continue   # said above, with the new spelling
         found.append(f"{_path(e)}: {e.message}{_yaml_hint(e)}")
     return found
+
+
+def errors(config: dict, schema_path: Path = SCHEMA) -> list[str]:
+    """Every problem of `config` (left as it is), one line each, by key path."""
+    return _check(copy.deepcopy(config), schema_path)
 
 
 def _yaml_hint(error: jsonschema.ValidationError) -> str:
@@ -75,3 +105,60 @@ def check(config: dict, schema_path: Path = SCHEMA, source: str = "config") -> N
     problems = errors(config, schema_path)
     if problems:
         raise ConfigError(f"{source} is invalid:\n  " + "\n  ".join(problems))
+
+
+def validate(config: dict, source: str = "config") -> dict:
+    """Check `config` (raise ConfigError listing every problem, `source` naming the merged files) and fill in,
+    in place, every default of the schema and then the derived ones (a null default whose description says what
+    it stands for). Returns `config`. The Snakefile calls this once; the plan reads the config it leaves."""
+    problems = _check(config, SCHEMA)
+    if problems:
+        raise ConfigError(f"{source} is invalid:\n  " + "\n  ".join(problems))
+    _derive(config)
+    return config
+
+
+# BERT-base's sequence length in the precision study when no Part 3 section says one (BertConfig's own tokens)
+BERT_SEQ_LEN = 128
+
+
+def _derive(config: dict) -> None:
+    """The defaults that are other keys' values (each key's description in the schema says which)."""
+    from mlalab.plan.config import architecture, model_slug
+    from mlalab.plan.latency import part3_batches, part3_runtimes
+
+    for name, exp in config["experiments"].items():
+        if exp["title"] is None:
+            exp["title"] = name
+        for variant in exp["variants"]:
+            if variant["label"] is None:
+                variant["label"] = model_slug(exp["kind"], architecture(exp["kind"], exp["model"], variant))
+    if "peak" in config and config["peak"]["plot_experiments"] is None:
+        config["peak"]["plot_experiments"] = list(config["experiments"])
+    if "precision" in config:
+        bert = config["precision"]["bert"]
+        if bert["batch_sizes"] is None:
+            bert["batch_sizes"] = list(config["precision"]["batch_sizes"])
+        if bert["seq_len"] is None:
+            bert["seq_len"] = config["part3"]["bert"]["seq_len"] if "part3" in config else BERT_SEQ_LEN
+    scenarios = config["part3"]["scenarios"] if "part3" in config else None
+    if scenarios:
+        if scenarios["models"] is None:
+            scenarios["models"] = list(part3_batches(config))
+        if scenarios["runtimes"] is None:
+            scenarios["runtimes"] = part3_runtimes(config)
+
+
+def default(key: str):
+    """The schema's default of a dotted key (`timing.min_repeats`): for a message that names it, or a setting read
+    where its section is absent."""
+    node = load()
+    for part in key.split("."):
+        node = node["properties"][part]
+    return copy.deepcopy(node["default"])
+
+
+def defaults(section: str) -> dict:
+    """The schema's default of each key of a top-level section that has one (`timing`)."""
+    props = load()["properties"][section]["properties"]
+    return {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}

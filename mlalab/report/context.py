@@ -57,7 +57,7 @@ def records(frame: pd.DataFrame | None) -> list[dict]:
 
 def sweep_name(exp: dict) -> str:
     """What a variant sweep varies, from its title ('Part 1B: MLP, effect of width' -> 'width')."""
-    title = str(exp.get("title", ""))
+    title = str(exp["title"])
     return title.split("effect of ")[-1].removeprefix("the ").strip() if "effect of " in title else "variant"
 
 
@@ -65,13 +65,13 @@ def experiment_context(name: str, exp: dict, table: pd.DataFrame | None, layers:
                        figures: dict, diagrams: dict, onnx: dict) -> dict:
     """One MNIST experiment: its rows, failed rows, facts (batch or variant sweep) and per-variant layers.
     Q1/Q2 use the experiment's own batch sizes (those its layer table was profiled at)."""
-    role = "batch" if len(exp.get("batch_sizes", [])) > 1 else "variants"
+    role = "batch" if len(exp["batch_sizes"]) > 1 else "variants"
     profiled = set() if layers is None else {int(c[len("act_bytes_b"):]) for c in layers.columns
                                              if c.startswith("act_bytes_b")}
-    activation_batches = [int(b) for b in exp.get("batch_sizes", []) if int(b) in profiled]
-    ctx = {"name": name, "title": exp.get("title", name), "kind": exp["kind"], "role": role,
+    activation_batches = [int(b) for b in exp["batch_sizes"] if int(b) in profiled]
+    ctx = {"name": name, "title": exp["title"], "kind": exp["kind"], "role": role,
            "sweep": sweep_name(exp),
-           "batch_sizes": exp.get("batch_sizes", []), "variants": [str(v.get("label", "")) for v in exp["variants"]],
+           "batch_sizes": exp["batch_sizes"], "variants": [str(v["label"]) for v in exp["variants"]],
            "present": table is not None, "rows": records(table), "failed": [], "facts": {}, "layers": [],
            "figures": {k: v for k, v in figures.items() if k.startswith(name + "_")},
            "activation_batches": activation_batches}
@@ -139,11 +139,11 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
     efficiency = {k: v for k, v in tables.items() if k in ("roofline", "precision", "peak")}
     return {
         "config": config,
-        "title": config.get("report", {}).get("title", "ML accelerators — Lab 1"),
+        "title": "ML accelerators — Lab 1",
         "parts": parts,
         "part3": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in part3.items()},
         "part3_present": {k: v is not None for k, v in part3.items()},
-        "part3_facts": part3_facts(part3, config.get("compare")),
+        "part3_facts": part3_facts(part3, config["compare"]),
         "scenario_facts": scenario_facts(part3),
         "efficiency": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in efficiency.items()},
         "efficiency_facts": efficiency_facts(efficiency, planned_runs(config)),

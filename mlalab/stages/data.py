@@ -116,9 +116,9 @@ def load_split(folder: str | Path, split: str, subset: int | None = None) -> tup
     return x, y
 
 
-def subset_of(data_cfg: dict | None, split: str) -> int | None:
+def subset_of(data_cfg: dict, split: str) -> int | None:
     """The config's `data.{split}_subset` (None = the whole split)."""
-    return (data_cfg or {}).get(f"{split}_subset")
+    return data_cfg[f"{split}_subset"]
 
 
 def fetch_mnist_from(mnist_dir: str | Path | None):

@@ -49,7 +49,7 @@ def measure_latency(inputs, model: str, spec: dict | ModelSpec, precision: str, 
         out = runner.call()   # the first call also compiles / builds the session
         record.update(runtimes.agreement(out.float() if runner.is_reference else runtimes.reference(net, x), out))
         # that call was an untimed call like a warm-up one: a big model's call takes seconds
-        timing_cfg = {**timing_cfg, "warmup": max(0, int(timing_cfg.get("warmup", 0)) - 1)}
+        timing_cfg = {**timing_cfg, "warmup": max(0, int(timing_cfg["warmup"]) - 1)}
     log(f"{model} {runner.detail} {precision} batch {batch_size} on {runner.device}: timing {timing_cfg}")
     stats = _timed(runner, batch_size, timing_cfg, log)
     record.update(stats, runtime_detail=runner.detail)
@@ -60,7 +60,7 @@ def measure_latency(inputs, model: str, spec: dict | ModelSpec, precision: str, 
         f"halves {stats['latency_drift']} x{stats['latency_drift_ratio']:.3f}, {stats['latency_tries']} tries), "
         f"throughput {stats['throughput_per_s']:.1f}/s; beside: {stats['beside_jobs'] or 'nothing'}"
         + (f"; max abs error vs eager fp32 {record['output_max_abs_error']:.3g}" if test is None else ""))
-    if test is not None and precision == "fp32" and timing_cfg.get("test_set_pass", True):
+    if test is not None and precision == "fp32" and timing_cfg["test_set_pass"]:
         record.update(timing.data_pass(runner.run, test.to(runner.device), batch_size, runner.device))
         record.update(timing.pass_agreement(record))
         log(f"whole test set ({len(test)} images) in {record['test_set_time_s']:.3f}s, "

@@ -58,7 +58,7 @@ def description(main: dict | None) -> str:
 
 def experiment_shape(name: str, exp: dict, frame: pd.DataFrame | None) -> dict:
     """What an experiment table holds: its variants (label -> model) and batch sizes, in table order."""
-    shape = {"title": exp.get("title", name), "kind": exp["kind"], "training": exp.get("training") or {},
+    shape = {"title": exp["title"], "kind": exp["kind"], "training": exp["training"],
              "table": frame is not None}
     if frame is None:
         return {**shape, "variants": {}, "batch_sizes": []}
@@ -107,8 +107,8 @@ def describe_machine(config: dict, tables: dict, part3: dict, log) -> dict:
         "written_on": {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
                        "platform": f"{platform.system()} {platform.release()} ({platform.machine()})"},
         "config_sha256": config_fingerprint(config),
-        "settings": {k: config.get(k) for k in (*TIMING_SETTINGS, *TRAINING_SETTINGS)}
-        | {"part3_timing": (config.get("part3") or {}).get("timing")},
+        "settings": {k: config[k] for k in (*TIMING_SETTINGS, *TRAINING_SETTINGS)}
+        | {"part3_timing": config["part3"]["timing"] if "part3" in config else None},
         "experiments": {name: experiment_shape(name, config["experiments"][name], frames[name]) for name in frames},
         "part3": part3_models(p3),
     }

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 
 from mlalab.io import shape_text as _shape
+from mlalab.measure.latency_record import LATENCY_COLUMNS
 from mlalab.measure.memory import crossover_batch
 from mlalab.plan.latency import RUNTIMES
-from mlalab.stages.tables import LATENCY_COLUMNS
 
 AGREEMENT = ["output_max_abs_error", "output_max_rel_error"]
 

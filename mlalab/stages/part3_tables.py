@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from mlalab.io import shape_text as _shape
+from mlalab.measure.latency_record import LATENCY_COLUMNS
 from mlalab.measure.memory import crossover_batch
 from mlalab.stages import part3_models
-from mlalab.stages.tables import LATENCY_COLUMNS
 
 
 def _require_ok(record: dict, what: str) -> dict:

@@ -32,7 +32,7 @@ import torch
 
 from mlalab.isolation import running_jobs
 from mlalab.measure.precision import bf16_supported
-from mlalab.measure.timing import environment, measure_with
+from mlalab.measure.timing import environment, fixed, measure_with
 
 DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16}
 
@@ -76,16 +76,12 @@ def matmul(n: int, dtype: str, device: torch.device, warmup: int, repeats: int, 
     b = torch.randn(n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
     out = torch.empty(n, n, device=device, dtype=DTYPES[dtype])
     with _Tf32(dtype == "tf32"):
-        stats = measure_with(lambda: torch.mm(a, b, out=out), device, _fixed(warmup, repeats), watch=running_jobs)
+        stats = measure_with(lambda: torch.mm(a, b, out=out), device, fixed(warmup, repeats), watch=running_jobs)
     flops = matmul_flops(n)
     return {"measure": "matmul", "precision": dtype, "size": n, "bytes": None, "flops": flops, **_timing(stats),
             "gflops": gflops(flops, stats["latency_median_s"]),
             "gflops_p10": gflops(flops, stats["latency_p90_s"]), "gflops_p90": gflops(flops, stats["latency_p10_s"]),
             "gflops_best": gflops(flops, stats["latency_min_s"]), "gbs": None, "gbs_best": None}
-
-
-def _fixed(warmup: int, repeats: int) -> dict:
-    return {"mode": "fixed", "warmup": warmup, "repeats": repeats}
 
 
 def _timing(stats: dict) -> dict:
@@ -105,7 +101,7 @@ def conv(cfg: dict, dtype: str, device: torch.device, warmup: int, repeats: int,
     x = torch.randn(b, c, n, n, generator=g).to(device=device, dtype=DTYPES[dtype])
     layer = torch.nn.Conv2d(c, c, k, padding=k // 2, bias=False).to(device=device, dtype=DTYPES[dtype]).eval()
     with torch.inference_mode(), _Tf32(dtype == "tf32"):
-        stats = measure_with(lambda: layer(x), device, _fixed(warmup, repeats), watch=watch)
+        stats = measure_with(lambda: layer(x), device, fixed(warmup, repeats), watch=watch)
     flops = 2 * conv_macs(b, c, n, k)
     return {"measure": "conv", "precision": dtype, "size": n, "bytes": None, "flops": flops, **_timing(stats),
             "gflops": gflops(flops, stats["latency_median_s"]),
@@ -119,7 +115,7 @@ def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
     numel = max(1, nbytes // 4)
     src = torch.ones(numel, device=device, dtype=torch.float32)
     dst = torch.empty_like(src)
-    stats = measure_with(lambda: dst.copy_(src), device, _fixed(warmup, repeats), watch=running_jobs)
+    stats = measure_with(lambda: dst.copy_(src), device, fixed(warmup, repeats), watch=running_jobs)
     moved = 2 * numel * 4
     return {"measure": "copy", "precision": "fp32", "size": numel, "bytes": moved, "flops": None, **_timing(stats),
             "gflops": None, "gflops_p10": None, "gflops_p90": None, "gflops_best": None,
@@ -129,10 +125,11 @@ def copy(nbytes: int, device: torch.device, warmup: int, repeats: int) -> dict:
 def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
     """Run every configured matmul and the copy; return {'rows': [...], 'peak': {...}, 'environment': ...}.
 
-    `cfg` is the config's `peak:` block: matmul_sizes, copy_mib, warmup, repeats, dtypes (default fp32+bf16).
+    `cfg` is the config's `peak:` block, its defaults filled (mlalab.plan.schema): matmul_sizes, copy_mib, warmup,
+    repeats, dtypes, conv (optional).
     """
-    warmup, repeats = int(cfg.get("warmup", 3)), int(cfg["repeats"])
-    dtypes = list(cfg.get("dtypes", ["fp32", "tf32", "bf16"]))
+    warmup, repeats = int(cfg["warmup"]), int(cfg["repeats"])
+    dtypes = list(cfg["dtypes"])
     rows, skipped = [], []
     for dtype in dtypes:
         if not supported(dtype, device):
@@ -143,7 +140,7 @@ def measure_peak(cfg: dict, device: torch.device, log=print) -> dict:
             row = matmul(int(n), dtype, device, warmup, repeats)
             log(f"matmul {dtype} n={n}: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
             rows.append(row)
-        if cfg.get("conv"):
+        if "conv" in cfg:   # optional: absent, no convolution ceiling
             row = conv(cfg["conv"], dtype, device, warmup, repeats, watch=running_jobs)
             log(f"conv {dtype} {row['shape']}: median {row['latency_median_s'] * 1e3:.3f} ms, {row['gflops']:.1f} GFLOP/s")
             rows.append(row)

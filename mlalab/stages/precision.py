@@ -19,11 +19,11 @@ from torch import nn
 from mlalab.io import read_json, write_csv
 from mlalab.measure import precision as modes
 from mlalab.measure import walker
+from mlalab.measure.latency_record import LATENCY_COLUMNS
 from mlalab.measure.models import build_bert, token_batch
 from mlalab.measure.precision import Variant, forward, main_output
 from mlalab.measure.walker import nbytes, tensors
 from mlalab.runner import is_machine_failure
-from mlalab.stages.tables import LATENCY_COLUMNS
 
 # ---- size -------------------------------------------------------------------------------------------------
 
@@ -147,8 +147,8 @@ def precision_study(inputs, outputs, precision: dict, models: list[dict], data: 
     batch_sizes = {m["name"]: list(precision["batch_sizes"]) for m in models}
     if bert:
         entries.append({"name": "bert-base", "kind": "bert", "source": "part3", "seq_len": bert["seq_len"],
-                        "model": build_bert(bert.get("attn_implementation", "sdpa"))})
-        batch_sizes["bert-base"] = list(precision["bert"].get("batch_sizes", precision["batch_sizes"]))
+                        "model": build_bert(bert["attn_implementation"])})
+        batch_sizes["bert-base"] = list(precision["bert"]["batch_sizes"])
     latencies = {}
     for p in inputs.latency:
         rec = read_json(p)

@@ -6,20 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from mlalab.io import shape_text
+from mlalab.measure.latency_record import LATENCY_COLUMNS
 from mlalab.report.noise import aggregate
 
 SEED_METRICS = ["train_time_s", "train_time_per_epoch_s", "accuracy", "test_loss"]
-
-
-LATENCY_COLUMNS = ["precision", "runtime", "latency_median_s", "latency_p10_s", "latency_p90_s", "latency_p99_s",
-                   "latency_mean_s", "latency_std_s", "latency_min_s", "latency_max_s", "latency_repeats",
-                   "latency_ci95_low_s", "latency_ci95_high_s", "latency_ci95_rel", "latency_p90_ci95_low_s",
-                   "latency_p90_ci95_high_s", "latency_p99_ci95_low_s", "latency_p99_ci95_high_s", "latency_drift",
-                   "latency_drift_ratio", "latency_tries", "timing_mode", "timing_stop", "throughput_per_s",
-                   "throughput_p10_per_s", "throughput_p90_per_s", "test_set_time_s", "test_pass_batch_median_s",
-                   "test_pass_batch_ci95_low_s", "test_pass_batch_ci95_high_s", "test_pass_ratio",
-                   "test_pass_agreement", "test_pass_retimed", "device", "device_name", "threads", "torch", "timing_method", "timing_clock", "isolation",
-                   "cores", "beside_jobs", "load_avg_1m"]
 
 
 def _per_seed(rows: list[dict], metrics: dict) -> pd.DataFrame:

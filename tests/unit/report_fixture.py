@@ -11,6 +11,7 @@ import yaml
 
 from mlalab.measure.onnx_export import export_spec
 from mlalab.plan.config import expand
+from mlalab.plan.schema import validate
 from mlalab.report import diagram, plots, provenance, render
 from mlalab.report.context import read_table
 
@@ -20,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 def render_fixture_report(out: Path, pdf: bool = False) -> dict:
     """The figures through the report-plots job's body (plots.draw_plots, with the params the rule passes),
     the diagrams, then the report."""
-    config = yaml.safe_load((FIXTURES / "config.yaml").read_text())
+    config = validate(yaml.safe_load((FIXTURES / "config.yaml").read_text()))   # as the Snakefile leaves it
     tables_dir = FIXTURES / "tables"
     mnist = {name: tables_dir / f"{name}.csv" for name in config["experiments"]}
     layer_tables = {f"{name}_layers": tables_dir / f"{name}_layers.csv" for name in config["experiments"]}

@@ -82,7 +82,8 @@ def test_a_job_ends_when_its_build_is_killed(tmp_path):
             return None
 
         params = SimpleNamespace(keys=lambda: [])
-        run(SimpleNamespace(params=params, rule="report", wildcards=[], config={{}}, input=[], output=[],
+        config = {{"results": "r", "timing": {{"isolation": "exclusive"}}}}   # the keys the runner reads
+        run(SimpleNamespace(params=params, rule="report", wildcards=[], config=config, input=[], output=[],
                             threads=1, log=[]), body)
     """)
     build = _python(f"""

@@ -10,7 +10,7 @@ from snakemake.utils import update_config
 
 from mlalab.plan.checks import check, errors, sources
 from mlalab.plan.config import expand
-from mlalab.plan.schema import ConfigError
+from mlalab.plan.schema import ConfigError, validate
 from tests.conftest import ROOT
 
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -23,6 +23,7 @@ def quick():
 
 
 def problems(config):
+    config = validate(copy.deepcopy(config))   # the plan reads a config whose defaults are filled
     return errors(config, expand(config))
 
 
@@ -84,6 +85,7 @@ def test_precision_models_must_name_a_trained_run():
 def test_check_names_the_merged_files():
     config = quick()
     config["experiments"]["part2a"]["batch_sizes"] = [5000]
+    validate(config)
     with pytest.raises(ConfigError, match=r"^config.yaml \+ my.yaml is invalid:\n  experiments.part2a"):
         check(config, expand(config), "config.yaml + my.yaml")
 
@@ -170,7 +172,7 @@ def test_a_part3_model_id_equal_to_an_mnist_model_id_is_refused():
 
 @pytest.mark.parametrize("results", ["/", ".", "./", "..", "results/.."])
 def test_a_results_folder_that_holds_the_workflow_is_refused(results, tmp_path):
-    config = quick()
+    config = validate(quick())
     config["results"] = results
     [line] = errors(config, expand(config), workdir=tmp_path)
     assert line.startswith(f"results: {results!r} is ")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from mlalab.plan.schema import validate
 from mlalab.report import compare as cmp
 from mlalab.report.compare import CompareError, Folder, join, load_folders, pair, sections
 from mlalab.stages.machine import describe_machine
@@ -89,7 +90,7 @@ def two_folders(tmp_path):
     """The fixture's tables as folder a (CIs of +-10 %, none in Part 1C); folder b: latencies halved with
     CIs far from a's, except Part 1B (5 % faster, CIs overlapping), part2c not in its lab, part1a without
     batch 128, ResNet18 at another image size, other training data."""
-    config = yaml.safe_load((FIXTURES / "config.yaml").read_text())
+    config = validate(yaml.safe_load((FIXTURES / "config.yaml").read_text()))   # as the Snakefile leaves it
     a, b = tmp_path / "a", tmp_path / "b"
     for folder in (a, b):
         shutil.copytree(FIXTURES / "tables", folder / "tables")

@@ -12,6 +12,7 @@ import pytest
 import torch
 from jobfiles import Files
 
+from mlalab.measure import timing
 from mlalab.runner import MachineFailure, execute, is_machine_failure
 from mlalab.stages.data import fetch
 from mlalab.stages.latency import measure_latency
@@ -20,7 +21,8 @@ from mlalab.stages.tables import experiment_table
 
 SPEC = {"kind": "mlp", "model": {"hidden": [16]}, "model_id": "mlp-h16x1", "batch_size": 4, "seed": 0,
         "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1}}
-TIMING = {"warmup": 1, "repeats": 3, "test_set_pass": True}
+TIMING = {**timing.fixed(1, 3), "test_set_pass": True}
+DATA = {"train_subset": None, "test_subset": None}   # the whole (tiny) files
 
 
 @pytest.fixture
@@ -33,14 +35,14 @@ def data_dir(tiny_mnist, tmp_path):
 
 def train_run(spec, data_dir, tmp_path, name="m", device="cpu"):
     out = Files(metrics=tmp_path / f"{name}.json", model=tmp_path / f"{name}.pt")
-    return execute(train, {"spec": spec, "data": {}, "device": device},
+    return execute(train, {"spec": spec, "data": DATA, "device": device},
                    inputs=Files(data=[data_dir / "t10k-images-idx3-ubyte"]), outputs=out)
 
 
 def latency_run(data_dir, tmp_path, device="cpu", batch_size=4):
     spec = {"source": "mnist", "kind": SPEC["kind"], "model": SPEC["model"]}
     params = {"model": "mlp-h16x1", "spec": spec, "precision": "fp32", "batch_size": batch_size,
-              "timing_cfg": TIMING, "data": {}, "device": device}
+              "timing_cfg": TIMING, "data": DATA, "device": device}
     return execute(measure_latency, params, inputs=Files(data=[data_dir / "t10k-images-idx3-ubyte"]),
                    outputs=Files(tmp_path / "t.json"), record_failures=True)
 
@@ -189,7 +191,7 @@ def test_out_of_memory_in_a_timing_job_fails_it_and_records_nothing(tmp_path, mo
     out = tmp_path / "fp32-bs4.json"
     with pytest.raises(torch.OutOfMemoryError):
         execute(latency.measure_latency, {"model": "resnet18", "spec": spec, "precision": "fp32", "batch_size": 4,
-                                          "timing_cfg": {"warmup": 0, "repeats": 1}, "data": {}, "device": "cpu"},
+                                          "timing_cfg": timing.fixed(0, 1), "data": DATA, "device": "cpu"},
                 outputs=Files(out), record_failures=True)
     assert not out.exists()
 

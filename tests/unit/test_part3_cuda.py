@@ -24,7 +24,7 @@ def test_latency_on_cuda(precision):
     runner = runtimes.get("eager", precision).prepare(nets.build_resnet18(), nets.image_batch(4, 64),
                                                       torch.device("cuda"))
     assert runner.device.type == "cuda"
-    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, {"warmup": 1, "repeats": 3}), 4)
+    stats = timing.with_throughput(timing.measure_with(runner.call, runner.device, timing.fixed(1, 3)), 4)
     env = timing.environment(runner.device)
     assert env["device"] == "cuda" and "synchronize" in env["timing_method"]
     assert stats["latency_repeats"] == 3 and stats["throughput_per_s"] > 0

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from mlalab.plan import schema
 from mlalab.stages import peak
 
 CPU = torch.device("cpu")
@@ -8,8 +9,8 @@ CPU = torch.device("cpu")
 
 def test_measure_peak_rows_and_arithmetic(monkeypatch):
     monkeypatch.setattr(peak, "bf16_supported", lambda device: False)  # tf32: CUDA only, skipped on the CPU
-    res = peak.measure_peak({"matmul_sizes": [16, 32], "copy_mib": 1, "warmup": 0, "repeats": 2}, CPU,
-                            log=lambda s: None)
+    res = peak.measure_peak({**schema.defaults("peak"), "matmul_sizes": [16, 32], "copy_mib": 1, "warmup": 0,
+                             "repeats": 2}, CPU, log=lambda s: None)
     rows = res["rows"]
     assert [(r["measure"], r["precision"], r["size"]) for r in rows] == [
         ("matmul", "fp32", 16), ("matmul", "fp32", 32), ("copy", "fp32", 2 ** 20 // 4)]

@@ -10,6 +10,7 @@ import yaml
 
 from mlalab.plan import latency, targets
 from mlalab.plan.config import expand
+from mlalab.plan.schema import validate
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,7 +21,7 @@ def _config(*overlays: str) -> dict:
         over = yaml.safe_load((REPO / name).read_text())
         for k, v in over.items():
             cfg[k] = {**cfg[k], **v} if isinstance(v, dict) and isinstance(cfg.get(k), dict) else v
-    return cfg
+    return validate(cfg)
 
 
 def test_the_plan_imports_no_torch():
@@ -50,7 +51,7 @@ def test_every_section_reads_one_latency_record_per_point():
 
 def test_seeds_do_not_multiply_timing_jobs():
     cfg = _config()
-    one = latency.points({**cfg, "seeds": [0]}, expand({**cfg, "seeds": [0]}))
+    one = latency.points({**cfg, "seeds": [0]}, expand({**cfg, "seeds": [0]}))   # seeds feed no default
     three = latency.points({**cfg, "seeds": [0, 1, 2]}, expand({**cfg, "seeds": [0, 1, 2]}))
     assert one == three
 

@@ -114,8 +114,12 @@ def test_trained_runs_pick_the_first_seed_of_the_named_batch_size():
     config = {"seeds": [3, 4], "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "epochs": 1},
               "experiments": {"e": {"kind": "mlp", "model": {"hidden": [8]}, "variants": [{"label": "a"}],
                                     "batch_sizes": [1, 64]}},
-              "precision": {"models": [{"experiment": "e", "batch_size": 64}]}}
+              "precision": {"modes": ["fp32"], "batch_sizes": [1], "models": [{"experiment": "e", "batch_size": 64}]},
+              "results": "r", "timing": {"warmup": 0, "repeats": 1}}
     from mlalab.plan.precision import trained_runs
+    from mlalab.plan.schema import validate
+
+    validate(config)
 
     [run] = trained_runs(config, expand(config))
     assert run["run"].endswith("-bs64-sgd-lr0.01-m0-e1-s3") and run["name"] == "mlp-h8x1" and run["source"] == "e"

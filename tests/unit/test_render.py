@@ -9,6 +9,7 @@ import pytest
 from report_fixture import render_fixture_report
 from testlib import mostly_empty_pages, pdf_words
 
+from mlalab.plan.schema import validate
 from mlalab.report import context, filters, render
 
 
@@ -79,9 +80,10 @@ def test_self_contained(rendered):
 
 
 def test_missing_parts_render(tmp_path):
-    ctx = context.build_context({"experiments": {"x": {"kind": "mlp", "variants": [{"label": "a"}], "batch_sizes": [1, 2]}},
-                                "seeds": [0], "training": {"epochs": 1, "optimizer": "sgd", "lr": 0.1, "momentum": 0}},
-                               {"x": None}, {}, {}, {}, {})
+    config = validate({"experiments": {"x": {"kind": "mlp", "variants": [{"label": "a"}], "batch_sizes": [1, 2]}},
+                       "seeds": [0], "training": {"epochs": 1, "optimizer": "sgd", "lr": 0.1, "momentum": 0},
+                       "results": "r", "timing": {"warmup": 0, "repeats": 1}})
+    ctx = context.build_context(config, {"x": None}, {}, {}, {}, {})
     html = render.render_html(ctx)
     assert "was not produced in this run" in html and "Part 3 is not configured" in html
 

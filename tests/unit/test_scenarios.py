@@ -118,14 +118,19 @@ def _update(base: dict, new: dict) -> None:
 
 
 def _refusals(cfg: dict) -> list[str]:
-    return schema.errors(cfg) or checks.errors(cfg, expand(cfg))
+    if found := schema.errors(cfg):
+        return found
+    cfg = schema.validate(copy.deepcopy(cfg))
+    return checks.errors(cfg, expand(cfg))
 
 
 def test_default_build_runs_no_scenario_the_overlay_and_quick_run_all_four():
-    assert scenarios.points(BASE) == [] and targets.scenario_tables(BASE) == {}
+    base = schema.validate(copy.deepcopy(BASE))
+    assert scenarios.points(base) == [] and targets.scenario_tables(base) == {}
     for overlay in ("config.mlperf.yaml", "config.quick.yaml"):
         cfg = _merged(overlay)
         assert _refusals(cfg) == []
+        schema.validate(cfg)
         pts = scenarios.points(cfg)
         assert {(m, sc) for m, _, sc in pts} == {(m, sc) for m in ("resnet18", "bert-base") for sc in scenarios.SCENARIOS}
         r = cfg["results"].rstrip("/")
@@ -135,7 +140,7 @@ def test_default_build_runs_no_scenario_the_overlay_and_quick_run_all_four():
 
 
 def test_each_scenario_job_gets_its_loadgen_and_sut_settings():
-    cfg = _merged("config.quick.yaml")
+    cfg = schema.validate(_merged("config.quick.yaml"))
     ss = scenarios.job(cfg, "resnet18", "eager", "single_stream")
     assert ss["max_batch"] == 1 and ss["batch_window_s"] == 0 and ss["loadgen"]["min_query_count"] == 64
     ms = scenarios.job(cfg, "resnet18", "eager", "multi_stream")

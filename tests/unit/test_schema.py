@@ -9,7 +9,7 @@ from snakemake.utils import update_config
 
 from mlalab.plan import checks as plan_checks
 from mlalab.plan.config import expand
-from mlalab.plan.schema import ConfigError, check
+from mlalab.plan.schema import ConfigError, check, validate
 from tests.conftest import ROOT
 
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -76,7 +76,7 @@ def test_shipped_configs_are_valid_alone_and_combined(overlays):
     merged = copy.deepcopy(BASE)
     for name in overlays:
         update_config(merged, yaml.safe_load((ROOT / name).read_text()))  # as --configfile does
-    check(merged)
+    validate(merged)
     assert plan_checks.errors(merged, expand(merged)) == []
 
 
@@ -90,7 +90,7 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
 
 
 def test_shared_run_is_trained_once():
-    lab = expand(BASE)
+    lab = expand(validate(copy.deepcopy(BASE)))
     part1a_bs64 = [r.run for r in lab.rows_of("part1a") if r.batch_size == 64]
     part1b_256 = [r.run for r in lab.rows_of("part1b") if r.label == "256x3"]
     assert part1a_bs64 == part1b_256
@@ -98,6 +98,6 @@ def test_shared_run_is_trained_once():
 
 
 def test_each_seed_is_its_own_run():
-    lab = expand(broken(lambda c: c.update(seeds=[0, 1])))
+    lab = expand(validate(broken(lambda c: c.update(seeds=[0, 1]))))
     assert len(lab.runs) == 32
     assert {lab.runs[r]["seed"] for r in lab.runs} == {0, 1}

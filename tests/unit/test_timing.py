@@ -35,8 +35,8 @@ def fake_clock(monkeypatch, durations):
 
 def test_adaptive_stops_as_soon_as_the_median_is_known(monkeypatch):
     fake_clock(monkeypatch, [1.0])
-    cfg = {"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 500, "budget_s": 1e9,
-           "target_rel_ci": 0.02}
+    cfg = timing.settings({"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 500, "budget_s": 1e9,
+                           "target_rel_ci": 0.02})
     s = timing.measure_with(lambda: None, CPU, cfg)
     # 12, not 10: an adaptive series never stops on precision before its halves can be checked for drift
     assert s["timing_stop"] == "precision" and s["latency_repeats"] == 12
@@ -45,8 +45,8 @@ def test_adaptive_stops_as_soon_as_the_median_is_known(monkeypatch):
 
 def test_adaptive_spends_at_most_its_budget_on_a_noisy_call(monkeypatch):
     fake_clock(monkeypatch, [1.0, 3.0])          # never within 2 %: the budget ends the series
-    cfg = {"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 500, "budget_s": 40.0,
-           "target_rel_ci": 0.02}
+    cfg = timing.settings({"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 500, "budget_s": 40.0,
+                           "target_rel_ci": 0.02})
     s = timing.measure_with(lambda: None, CPU, cfg)
     assert s["timing_stop"] == "budget" and s["latency_repeats"] == 20     # 10 x (1 + 3) s = 40 s
     assert s["latency_ci95_rel"] > 0.02
@@ -54,15 +54,15 @@ def test_adaptive_spends_at_most_its_budget_on_a_noisy_call(monkeypatch):
 
 def test_fixed_mode_makes_exactly_the_configured_calls(monkeypatch):
     fake_clock(monkeypatch, [1.0, 3.0])
-    s = timing.measure_with(lambda: None, CPU, {"mode": "fixed", "warmup": 2, "repeats": 7})
+    s = timing.measure_with(lambda: None, CPU, timing.fixed(2, 7))
     assert s["latency_repeats"] == 7 and s["timing_stop"] == "repeats" and s["timing_mode"] == "fixed"
 
 
 def test_bad_modes_and_counts_are_refused():
     with pytest.raises(ValueError, match="timing.mode"):
-        timing.measure_with(lambda: None, CPU, {"mode": "sometimes"})
+        timing.measure_with(lambda: None, CPU, timing.settings({"mode": "sometimes"}))
     with pytest.raises(ValueError, match="max_repeats"):
-        timing.measure_with(lambda: None, CPU, {"mode": "adaptive", "min_repeats": 5, "max_repeats": 2})
+        timing.measure_with(lambda: None, CPU, timing.settings({"mode": "adaptive", "min_repeats": 5, "max_repeats": 2}))
 
 
 def test_quantile_bounds_follow_the_binomial():
@@ -94,7 +94,7 @@ def steps(monkeypatch, durations):
     monkeypatch.setattr(timing.time, "perf_counter", clock)
 
 
-FIXED = {"mode": "fixed", "warmup": 0, "repeats": 40, "drift_retries": 2, "drift_pause_s": 0}
+FIXED = timing.settings({"mode": "fixed", "warmup": 0, "repeats": 40, "drift_retries": 2, "drift_pause_s": 0})
 
 
 def jitter(base, n, seed=0):
@@ -144,8 +144,8 @@ def test_what_runs_beside_a_series_is_recorded(monkeypatch):
 
 def test_an_adaptive_series_lasts_its_minimum_time(monkeypatch):
     fake_clock(monkeypatch, [0.001])                # steady 1 ms calls: precise at once, but 12 ms is one moment
-    cfg = {"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 5000, "budget_s": 10.0,
-           "target_rel_ci": 0.02, "min_time_s": 0.5}
+    cfg = timing.settings({"mode": "adaptive", "warmup": 0, "min_repeats": 10, "max_repeats": 5000, "budget_s": 10.0,
+                           "target_rel_ci": 0.02, "min_time_s": 0.5})
     s = timing.measure_with(lambda: None, CPU, cfg)
     assert s["timing_stop"] == "precision" and 500 <= s["latency_repeats"] <= 505
 
@@ -215,5 +215,5 @@ def test_the_clock_follows_the_device_and_the_setting():
     assert timing.clock(torch.device("cuda"), "sync").name == "perf_counter+synchronize"
     with pytest.raises(ValueError, match="cuda_timer"):
         timing.clock(torch.device("cpu"), "often")
-    rec = timing.measure_with(lambda: None, torch.device("cpu"), {"mode": "fixed", "repeats": 3})
+    rec = timing.measure_with(lambda: None, torch.device("cpu"), timing.fixed(0, 3))
     assert rec["timing_clock"] == "perf_counter"

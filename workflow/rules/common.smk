@@ -60,7 +60,7 @@ def timing_threads(wildcards=None, whole_machine=False, threads=None):
         return 1
     if workflow.remote_exec:    # inside a cluster job: never more than its allocation
         cores = min(cores, allocation_cpus(os.environ) or cores)
-    return timed_threads(ISOLATION, cores, threads or config["timing"].get("threads", 1), whole_machine)
+    return timed_threads(ISOLATION, cores, threads or config["timing"]["threads"], whole_machine)
 
 
 def timed_job(whole_machine=False, threads=None):
@@ -68,24 +68,29 @@ def timed_job(whole_machine=False, threads=None):
     `threads`: the job's own setting (Part 3's `part3.timing.threads`), else `timing.threads`, as written (a
     count or `all`): the runner resolves it against the cores the job was given, so running with another
     `--cores` does not rerun a figure whose setting did not change."""
-    return {"mode": ISOLATION, "threads": threads or config["timing"].get("threads", 1), "whole_machine": whole_machine}
+    return {"mode": ISOLATION, "threads": threads or config["timing"]["threads"], "whole_machine": whole_machine}
 
 
 def model_timed_job(wildcards):
     """The `isolation` param of a model's latency record: its own timing settings' threads (Part 3 or MNIST)."""
-    return timed_job(whole_machine=True, threads=latency_plan.timing_of(config, wildcards.model).get("threads"))
+    return timed_job(whole_machine=True, threads=latency_plan.timing_of(config, wildcards.model)["threads"])
 
 
 def timed_thread_counts():
     """Every thread setting a latency record of this build is timed with (`1`, `all`, ...), as written: the peak
     job measures each ceiling at each of them, so a figure is compared with the ceiling of its own thread count."""
-    return sorted({latency_plan.timing_of(config, m).get("threads", 1) for m in SPECS}, key=str)
+    return sorted({latency_plan.timing_of(config, m)["threads"] for m in SPECS}, key=str)
 
 
 # A cluster job is an allocation of its own, with no other job on its cores: there, a timed job simply takes the
 # `cores` it asks for (the profile's one CPU setting), whatever timing.isolation says for a local run.
 ISOLATION = ("exclusive" if workflow.remote_exec or cluster_executor(sys.argv, os.environ)
-             else config["timing"].get("isolation", "pinned"))
+             else config["timing"]["isolation"])
+
+
+def part3_setting(section, key):
+    """A `part3.{section}.{key}` param, read when a job is planned (a config without `part3` plans no such job)."""
+    return lambda wildcards: config["part3"][section][key]
 
 
 def final_outputs():

@@ -5,7 +5,7 @@
 # A stamp of those files (size, mtime) is a param instead, so a changed table reruns the comparison.
 from mlalab.report.compare import sources as compare_sources
 
-COMPARE = [str(p) for p in config.get("compare") or []]
+COMPARE = [str(p) for p in config["compare"]] if config["compare"] else []  # null: none
 
 
 rule compare:

@@ -10,7 +10,7 @@ rule peak:
         json=f"{R}/peak/peak.json",
         table=f"{R}/tables/peak.csv",
     params:
-        peak=config.get("peak"),
+        peak=lambda wc: config["peak"],
         thread_counts=timed_thread_counts(),
         device=config["device"],
         isolation=timed_job(whole_machine=True, threads="all" if "all" in timed_thread_counts()
@@ -41,7 +41,7 @@ rule roofline:
         png=targets.roofline_figures(config).get("png", f"{R}/report/figures/roofline.png"),
     params:
         specs={m: s.as_dict() for m, s in SPECS.items()},
-        plot_experiments=(config.get("peak") or {}).get("plot_experiments", list(config["experiments"])),
+        plot_experiments=lambda wc: config["peak"]["plot_experiments"],
     conda:
         "../envs/mlalab.yaml"
     log:
@@ -52,7 +52,7 @@ rule roofline:
         "../../scripts/roofline.py"
 
 
-PRECISION_RUNS = trained_runs(config, LAB) if config.get("precision") else []  # checked when the workflow loads
+PRECISION_RUNS = trained_runs(config, LAB) if "precision" in config else []  # checked when the workflow loads
 
 
 rule precision:
@@ -66,10 +66,10 @@ rule precision:
     output:
         table=f"{R}/tables/precision.csv",
     params:
-        precision=config.get("precision"),
+        precision=lambda wc: config["precision"],
         models=PRECISION_RUNS,
-        data=config.get("data", {}),
-        bert=SPECS["bert-base"].as_dict() if ((config.get("precision") or {}).get("bert") or {}).get("enabled") else None,
+        data=config["data"],
+        bert=lambda wc: SPECS["bert-base"].as_dict() if config["precision"]["bert"]["enabled"] else None,
         device=config["device"],
     conda:
         "../envs/mlalab.yaml"

@@ -18,7 +18,7 @@ rule latency:
         runtime=lambda wc: latency_plan.split_variant(wc.precision)[0],
         batch_size=lambda wc: int(wc.batch),
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
-        data=lambda wc: config.get("data", {}) if SPECS[wc.model].reads_mnist else {},
+        data=lambda wc: config["data"] if SPECS[wc.model].reads_mnist else {},
         device=config["device"],
         isolation=model_timed_job,
     resources:

@@ -1,6 +1,5 @@
 # Part 3: ResNet18 and BERT-base at inference. Their latencies are `rule latency` records (latency.smk);
 # here: Q1's one-image-at-a-time pass, the counters, memory, the GEMM inventory, and the tables.
-P3 = config.get("part3") or {}
 
 
 rule part3_resnet18_q1:
@@ -10,12 +9,12 @@ rule part3_resnet18_q1:
     output:
         f"{R}/part3/resnet18/q1.json",
     params:
-        images=P3.get("resnet18", {}).get("q1_images"),
-        image_size=P3.get("resnet18", {}).get("image_size"),
-        warmup=P3.get("resnet18", {}).get("q1_warmup", 1),
-        repeats=P3.get("resnet18", {}).get("q1_repeats", 5),
+        images=part3_setting("resnet18", "q1_images"),
+        image_size=part3_setting("resnet18", "image_size"),
+        warmup=part3_setting("resnet18", "q1_warmup"),
+        repeats=part3_setting("resnet18", "q1_repeats"),
         device=config["device"],
-        isolation=timed_job(whole_machine=True, threads=latency_plan.timing_of(config, "resnet18").get("threads")),
+        isolation=timed_job(whole_machine=True, threads=latency_plan.timing_of(config, "resnet18")["threads"]),
     threads: timing_threads(whole_machine=True)
     conda:
         "../envs/mlalab.yaml"
@@ -34,7 +33,7 @@ rule part3_resnet18_counts:
     output:
         f"{R}/part3/resnet18/counts.json",
     params:
-        image_size=P3.get("resnet18", {}).get("image_size"),
+        image_size=part3_setting("resnet18", "image_size"),
     conda:
         "../envs/mlalab.yaml"
     log:
@@ -53,7 +52,7 @@ rule part3_resnet18_memory:
         f"{R}/part3/resnet18/memory/bs{{batch}}.json",
     params:
         batch_size=lambda wc: int(wc.batch),
-        image_size=P3.get("resnet18", {}).get("image_size"),
+        image_size=part3_setting("resnet18", "image_size"),
         device=config["device"],
     conda:
         "../envs/mlalab.yaml"
@@ -72,7 +71,7 @@ rule part3_bert_counts:
     output:
         f"{R}/part3/bert/counts.json",
     params:
-        seq_len=P3.get("bert", {}).get("seq_len"),
+        seq_len=part3_setting("bert", "seq_len"),
     conda:
         "../envs/mlalab.yaml"
     log:
@@ -90,8 +89,8 @@ rule part3_bert_gemms:
     output:
         f"{R}/part3/bert/gemms.json",
     params:
-        batch_size=P3.get("bert", {}).get("gemm_batch_size", 1),
-        seq_len=P3.get("bert", {}).get("seq_len"),
+        batch_size=part3_setting("bert", "gemm_batch_size"),
+        seq_len=part3_setting("bert", "seq_len"),
         block=0,
     conda:
         "../envs/mlalab.yaml"

@@ -3,7 +3,8 @@
 # per model, latency percentiles against the offered rate. Paths from mlalab.plan.targets.
 from mlalab.plan import scenarios as scenario_plan
 
-SCENARIO_MODELS = (scenario_plan.settings(config) or {}).get("models") or []
+SCENARIO_SETTINGS = scenario_plan.settings(config)
+SCENARIO_MODELS = SCENARIO_SETTINGS["models"] if SCENARIO_SETTINGS else []
 
 
 rule part3_scenario:

@@ -8,7 +8,7 @@ rule train:
         model=f"{R}/runs/{{run}}/model.pt",
     params:
         spec=lambda wc: LAB.runs[wc.run],
-        data=config.get("data", {}),
+        data=config["data"],
         device=config["device"],
         isolation=timed_job(whole_machine=False),
     threads: timing_threads()

@@ -39,8 +39,8 @@ def timing_facts(latency: pd.DataFrame | None, config: dict) -> dict:
         return {}
     ok = ok_rows(latency)
     rows = [r for _, r in ok.iterrows()]
-    timing = config.get("timing") or {}
-    part3 = ((config.get("part3") or {}).get("timing")) or {}
+    timing = config["timing"]
+    part3 = config["part3"]["timing"] if "part3" in config else {}
     calls = ok["latency_repeats"].dropna().astype(int) if "latency_repeats" in ok else pd.Series(dtype=int)
     beside = [{"label": record_label(r), "jobs": _text(r, "beside_jobs").split(";")}
               for r in rows if _text(r, "beside_jobs")]

@@ -15,7 +15,7 @@ def validation_rows(tables: dict, config: dict) -> list[dict]:
     by thop, aten and analytic, and the relative gaps (counter / analytic - 1). Part 3's counts table is long
     (one row per model x counter); its aten counter is `flop_counter`."""
     out, seen = [], set()
-    for name in config.get("experiments", {}):
+    for name in config["experiments"]:
         t = tables.get(name)
         if t is None or not len(t):
             continue
