@@ -146,3 +146,24 @@ def test_pdf_stays_on_the_page_and_answers_every_question(rendered):
                    f"{int(t['macs_per_sample_analytic'].iloc[0]):,}", "ResNet18 Q1", "ResNet18 Q2", "BERT Q1",
                    "BERT Q2", "BERT Q3", "Activations outgrow the weights from batch"]:
         assert needle in text, needle
+
+
+def test_the_sum_row_lines_up_with_its_columns(rendered):
+    """'weights + biases + activations' spans four columns: its numbers sit right-aligned under the activation
+    columns, as the total row's do (they were left-aligned, off their columns: issue 23)."""
+    checked = 0
+    for _, _, words in pdf_words(rendered["out"] / "report" / "report.pdf"):
+        lines = {}
+        for x0, y0, x1, _, t in words:
+            lines.setdefault(round(y0), []).append((x0, x1, t))
+        ys = sorted(lines)
+        for i, y in enumerate(ys):
+            line = sorted(lines[y])
+            if [t for *_, t in line[:5]] != ["weights", "+", "biases", "+", "activations"]:
+                continue
+            total = next(sorted(lines[u]) for u in reversed(ys[:i]) if sorted(lines[u])[0][2] == "total")
+            ends = [x1 for _, x1, t in line[5:] if t.endswith("B")]           # each value's unit: '1.29 MiB'
+            total_ends = [x1 for _, x1, t in total if t.endswith("B")][-len(ends):]
+            assert ends and all(abs(a - b) < 1.5 for a, b in zip(ends, total_ends)), (ends, total_ends)
+            checked += 1
+    assert checked
