@@ -7,10 +7,8 @@ import yaml
 
 from mlalab.plan import latency
 from mlalab.plan.config import expand
-from mlalab.plan.schema import SCHEMA
+from mlalab.plan.schema import SCHEMA, validate
 from mlalab.plan.specs import MnistSpec, TorchvisionSpec, TransformersSpec, model_spec
-
-QUICK = SCHEMA.parents[2] / "config.quick.yaml"
 
 
 def _config(*overlays: str) -> dict:
@@ -19,7 +17,7 @@ def _config(*overlays: str) -> dict:
     cfg = yaml.safe_load(open(SCHEMA.parents[2] / "config.yaml"))
     for name in overlays:
         update_config(cfg, yaml.safe_load(open(SCHEMA.parents[2] / name)))
-    return cfg
+    return validate(cfg)   # the defaults filled, as the Snakefile leaves the config
 
 
 @pytest.mark.parametrize("overlays", [(), ("config.quick.yaml",), ("config.quick.yaml", "config.models-example.yaml")])
