@@ -139,13 +139,3 @@ def points(config: dict, lab: Lab) -> list[tuple[str, str, int]]:
     return list(dict.fromkeys(mnist + precision_points(config, lab) + part3_points(config)))
 
 
-def path(results: str, model: str, precision: str, batch_size: int) -> str:
-    """`precision`: a precision (eager) or a variant (`onnxruntime-fp32`, see variant())."""
-    return f"{results}/latency/{model}/{precision}-bs{batch_size}.json"
-
-
-def paths(config: dict, pts: list[tuple[str, str, int]]) -> list[str]:
-    """The record files of some points, each once."""
-    r = config["results"].rstrip("/")
-    return list(dict.fromkeys(path(r, m, p, b) for m, p, b in pts))
-

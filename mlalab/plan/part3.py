@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlalab.plan import latency
+from mlalab.plan import latency, paths
 
 TABLES = [
     "part3_resnet18_latency",
@@ -27,31 +27,24 @@ def tables(config: dict) -> list[str]:
     return TABLES + (MODEL_TABLES if latency.extra_models(config) else [])
 
 
-def profile_path(config: dict, model: str) -> str:
-    """The one record of a `part3.models` model: counts, memory per batch, GEMMs of its first block."""
-    return f"{config['results'].rstrip('/')}/part3/models/{model}/profile.json"
-
-
 def runtime_files(config: dict) -> list[str]:
     """The latency records of the runtime table, in (model, runtime, batch) order."""
-    return latency.paths(config, latency.runtime_points(config))
+    return paths.latency_records(config, latency.runtime_points(config))
 
 
 def latency_files(config: dict, model: str, section: str) -> list[str]:
     """The latency records of a Part 3 table: its configured precisions x batch sizes (not Q1's extra batch)."""
-    p3, r = config["part3"], config["results"].rstrip("/")
-    return [latency.path(r, model, p, b) for p in latency.part3_precisions(config)
+    p3 = config["part3"]
+    return [paths.latency_record(config, model, p, b) for p in latency.part3_precisions(config)
             for b in p3[section]["batch_sizes"]]
 
 
 def table_inputs(config: dict, table: str) -> dict:
     """Named inputs of one table."""
-    r = config["results"].rstrip("/")
-    base = f"{r}/part3"
     p3 = config["part3"]
-    memory = [f"{base}/resnet18/memory/bs{b}.json" for b in p3["resnet18"]["batch_sizes"]]
-    counts = {"resnet": f"{base}/resnet18/counts.json", "bert": f"{base}/bert/counts.json"}
-    profiles = [profile_path(config, m) for m in latency.extra_models(config)]
+    memory = [paths.resnet18_memory(config, b) for b in p3["resnet18"]["batch_sizes"]]
+    counts = {"resnet": paths.part3_counts(config, "resnet18"), "bert": paths.part3_counts(config, "bert")}
+    profiles = [paths.part3_model_profile(config, m) for m in latency.extra_models(config)]
     return {
         "part3_runtimes": {"records": runtime_files(config)},
         "part3_models_counts": {"records": profiles},
@@ -59,12 +52,12 @@ def table_inputs(config: dict, table: str) -> dict:
         "part3_models_gemms": {"records": profiles},
         "part3_resnet18_latency": {"records": latency_files(config, "resnet18", "resnet18")},
         "part3_bert_latency": {"records": latency_files(config, "bert-base", "bert")},
-        "part3_resnet18_q1": {"record": f"{base}/resnet18/q1.json",
-                              "batch": latency.path(r, "resnet18", "fp32", int(p3["resnet18"]["q1_images"]))},
+        "part3_resnet18_q1": {"record": paths.resnet18_q1(config),
+                              "batch": paths.latency_record(config, "resnet18", "fp32", int(p3["resnet18"]["q1_images"]))},
         "part3_counts": counts,
         "part3_counts_breakdown": counts,
         "part3_resnet18_memory": {"records": memory},
         "part3_resnet18_layers": {"records": memory},
-        "part3_bert_gemms": {"record": f"{base}/bert/gemms.json"},
+        "part3_bert_gemms": {"record": paths.bert_gemms(config)},
         "part3_bert_config": {"record": counts["bert"]},
     }[table]

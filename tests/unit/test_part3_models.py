@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from mlalab.plan import latency, part3, schema, targets
+from mlalab.plan import latency, part3, paths, schema, targets
 from mlalab.plan.schema import SCHEMA
 
 BASE = yaml.safe_load(open(SCHEMA.parents[2] / "config.yaml"))
@@ -86,7 +86,7 @@ def test_the_example_plans_every_model_x_runtime_x_batch_once():
     assert ("resnet18", "onnxruntime-fp32", 1) in pts
     n = sum(len(b) for b in latency.part3_batches(cfg).values()) * len(EXAMPLE["part3"]["runtimes"])
     assert len(pts) == len(set(pts)) == n
-    assert part3.table_inputs(cfg, "part3_runtimes")["records"] == latency.paths(cfg, pts)
+    assert part3.table_inputs(cfg, "part3_runtimes")["records"] == paths.latency_records(cfg, pts)
     assert set(part3.tables(cfg)) == set(part3.TABLES + part3.MODEL_TABLES)
     assert targets.part3_figures(cfg).keys() == {f"part3_runtimes_{m}" for m in latency.part3_batches(cfg)}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from mlalab.plan import latency, targets
+from mlalab.plan import latency, paths, targets
 from mlalab.plan.config import expand
 from mlalab.plan.schema import validate
 
@@ -46,7 +46,7 @@ def test_every_section_reads_one_latency_record_per_point():
         q1 = ("resnet18", "fp32", cfg["part3"]["resnet18"]["q1_images"])
         assert q1 in pts
         # one file per point, whichever section asks
-        assert len(latency.paths(cfg, pts)) == len(pts)
+        assert len(paths.latency_records(cfg, pts)) == len(pts)
 
 
 def test_seeds_do_not_multiply_timing_jobs():

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from mlalab.measure import loadgen
-from mlalab.plan import checks, scenarios, schema, targets
+from mlalab.plan import checks, paths, scenarios, schema, targets
 from mlalab.plan.config import expand
 from mlalab.plan.schema import SCHEMA
 
@@ -134,7 +134,7 @@ def test_default_build_runs_no_scenario_the_overlay_and_quick_run_all_four():
         pts = scenarios.points(cfg)
         assert {(m, sc) for m, _, sc in pts} == {(m, sc) for m in ("resnet18", "bert-base") for sc in scenarios.SCENARIOS}
         r = cfg["results"].rstrip("/")
-        assert targets.scenario_record(cfg, *pts[0]).startswith(f"{r}/part3/scenarios/")
+        assert paths.scenario_record(cfg, *pts[0]).startswith(f"{r}/part3/scenarios/")
         assert set(targets.scenario_tables(cfg)) == {"part3_scenarios", "part3_scenario_runs"}
         assert set(targets.scenario_figures(cfg)) == {"part3_scenarios_resnet18", "part3_scenarios_bert-base"}
 

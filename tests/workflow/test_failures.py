@@ -57,8 +57,8 @@ def test_a_failure_of_the_machine_is_not_cached_and_the_next_plain_run_retries_i
     assert run.returncode != 0, run.out[-3000:]
     assert "device: cuda was asked for" in run.out and "the next run retries this job" in run.out, run.out[-3000:]
     assert not record.exists()
-    model, precision_batch = record.parent.name, record.stem
-    key = f"latency[batch={precision_batch.split('-bs')[1]},model={model},precision={precision_batch.split('-')[0]}]"
+    model, (variant, batch) = record.parent.name, record.stem.split("-bs")
+    key = f"latency[batch={batch},model={model},variant={variant}]"
     assert key in smk.dry_run(work, *QUICK)                  # the plain run plans it again
     smk.snakemake(work, target, "--cores", "1", *QUICK, timeout=600).check()
     assert json.loads(record.read_text())["status"] == "ok"

@@ -63,7 +63,7 @@ def latency_jobs(cfg: dict, runs) -> set[str]:
     """The fp32 latency jobs of the (model, batch size) of these runs: one per pair, however many seeds."""
     lab = expand(cfg)
     pairs = {(lab.runs[r]["model_id"], lab.runs[r]["batch_size"]) for r in runs}
-    return {f"latency[batch={b},model={m},precision=fp32]" for m, b in pairs}
+    return {f"latency[batch={b},model={m},variant=fp32]" for m, b in pairs}
 
 
 def edit(path: Path) -> None:

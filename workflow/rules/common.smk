@@ -9,20 +9,19 @@ from mlalab.isolation import cluster_executor, timed_threads
 
 from mlalab.plan import latency as latency_plan
 from mlalab.plan import part3 as part3_plan
-from mlalab.plan import targets
+from mlalab.plan import paths, targets
 from mlalab.plan.config import expand as expand_lab
 from mlalab.plan.config import profile_batches
 from mlalab.plan.deps import closure
-from mlalab.plan.mnist import FILES as MNIST_FILES
 from mlalab.plan.precision import trained_runs
 from mlalab.cluster.slurm import allocation_cpus
 
 LAB = expand_lab(config)
 SPECS = latency_plan.model_specs(config, LAB)   # every model id the lab builds -> its spec
-R = targets.results(config)
-MNIST = [f"{R}/data/mnist/{name}" for name in MNIST_FILES]
-LOGS = f"{R}/logs"
-BENCH = f"{R}/benchmarks"
+R = paths.results(config)
+MNIST = paths.mnist_files(config)
+LOGS = paths.logs(config)
+BENCH = paths.benchmarks(config)
 
 
 def _alternatives(names):
@@ -33,7 +32,6 @@ wildcard_constraints:
     run=_alternatives(LAB.runs),
     model=_alternatives(SPECS),
     experiment=_alternatives(config["experiments"]),
-    precision="|".join(latency_plan.PRECISIONS),
     batch=r"[1-9][0-9]*",
 
 

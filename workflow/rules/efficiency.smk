@@ -7,8 +7,8 @@ rule peak:
     input:
         code=code("peak"),
     output:
-        json=f"{R}/peak/peak.json",
-        table=f"{R}/tables/peak.csv",
+        json=paths.peak_record(config),
+        table=paths.table(config, "peak"),
     params:
         peak=lambda wc: config["peak"],
         thread_counts=timed_thread_counts(),
@@ -29,16 +29,16 @@ rule peak:
 rule roofline:
     """Achieved GFLOP/s, % of peak and arithmetic intensity of every fp32 latency record; the roofline plot."""
     input:
-        peak=f"{R}/peak/peak.json",
+        peak=rules.peak.output.json,
         tables=list(targets.experiment_tables(config).values()),
         part3_latency=[p for name, p in targets.part3_tables(config).items()
                        if name in ("part3_resnet18_latency", "part3_bert_latency")],
         part3_counts=[p for name, p in targets.part3_tables(config).items() if name == "part3_counts"],
         code=code("roofline"),
     output:
-        table=f"{R}/tables/roofline.csv",
-        svg=targets.roofline_figures(config).get("svg", f"{R}/report/figures/roofline.svg"),
-        png=targets.roofline_figures(config).get("png", f"{R}/report/figures/roofline.png"),
+        table=paths.table(config, "roofline"),
+        svg=paths.figure(config, "roofline", "svg"),
+        png=paths.figure(config, "roofline", "png"),
     params:
         specs={m: s.as_dict() for m, s in SPECS.items()},
         plot_experiments=lambda wc: config["peak"]["plot_experiments"],
@@ -59,12 +59,12 @@ rule precision:
     """Each trained model in FP32 / BF16 autocast / INT8 dynamic: size, accuracy, dtypes, and the latency
     records of each (model, precision, batch size)."""
     input:
-        models=[f"{R}/runs/{m['run']}/model.pt" for m in PRECISION_RUNS],
-        latency=latency_plan.paths(config, latency_plan.precision_points(config, LAB)),
+        models=[paths.run_model(config, m["run"]) for m in PRECISION_RUNS],
+        latency=paths.latency_records(config, latency_plan.precision_points(config, LAB)),
         data=MNIST,
         code=code("precision"),
     output:
-        table=f"{R}/tables/precision.csv",
+        table=paths.table(config, "precision"),
     params:
         precision=lambda wc: config["precision"],
         models=PRECISION_RUNS,

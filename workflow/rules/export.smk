@@ -4,7 +4,7 @@ rule onnx:
     input:
         code=code("export_onnx"),
     output:
-        f"{R}/models/{{model}}/model.onnx",
+        paths.model_onnx(config, "{model}"),
     wildcard_constraints:
         model=_alternatives(latency_plan.part3_specs(config)),
     params:

@@ -1,21 +1,21 @@
 rule latency:
-    """The one latency record of (model, precision or runtime variant, batch size): every table that shows it
-    reads this file. The `precision` wildcard is a precision (eager PyTorch) or `{runtime}-{precision}`
+    """The one latency record of (model, variant, batch size): every table that shows it reads this file. The
+    `variant` wildcard names (runtime, precision): a precision (eager PyTorch) or `{runtime}-{precision}`
     (compile, onnxruntime; Part 3 models), latency_plan.variant(). Timed, so it owns all cores."""
     input:
         data=lambda wc: MNIST if SPECS[wc.model].reads_mnist else [],
-        onnx=lambda wc: [f"{R}/models/{wc.model}/model.onnx"]
-        if latency_plan.needs_onnx(latency_plan.split_variant(wc.precision)[0]) else [],
+        onnx=lambda wc: [paths.model_onnx(config, wc.model)]
+        if latency_plan.needs_onnx(latency_plan.split_variant(wc.variant)[0]) else [],
         code=code("latency"),
     output:
-        f"{R}/latency/{{model}}/{{precision}}-bs{{batch}}.json",
+        paths.latency_record(config, "{model}", "{variant}", "{batch}"),
     wildcard_constraints:
-        precision=latency_plan.VARIANT_PATTERN,   # a precision, or runtime-precision
+        variant=latency_plan.VARIANT_PATTERN,   # a precision, or runtime-precision
     params:
         model=lambda wc: wc.model,
         spec=lambda wc: SPECS[wc.model].as_dict(),
-        precision=lambda wc: latency_plan.split_variant(wc.precision)[1],
-        runtime=lambda wc: latency_plan.split_variant(wc.precision)[0],
+        precision=lambda wc: latency_plan.split_variant(wc.variant)[1],
+        runtime=lambda wc: latency_plan.split_variant(wc.variant)[0],
         batch_size=lambda wc: int(wc.batch),
         timing_cfg=lambda wc: latency_plan.timing_of(config, wc.model),
         data=lambda wc: config["data"] if SPECS[wc.model].reads_mnist else {},
@@ -28,9 +28,9 @@ rule latency:
     conda:
         "../envs/mlalab.yaml"
     log:
-        f"{LOGS}/latency/{{model}}/{{precision}}-bs{{batch}}.log",
+        f"{LOGS}/latency/{{model}}/{{variant}}-bs{{batch}}.log",
     benchmark:
-        f"{BENCH}/latency/{{model}}/{{precision}}-bs{{batch}}.tsv"
+        f"{BENCH}/latency/{{model}}/{{variant}}-bs{{batch}}.tsv"
     script:
         "../../scripts/latency.py"
 
@@ -39,7 +39,7 @@ rule latency_table:
     """Every latency record in one table: calls, stop, drift, the test-set pass cross-check, isolation and what
     ran beside each figure (the report's Methods is written from it)."""
     input:
-        latency=latency_plan.paths(config, latency_plan.points(config, LAB)),
+        latency=paths.latency_records(config, latency_plan.points(config, LAB)),
         code=code("latency_table"),
     output:
         table=targets.latency_table(config)["latency"],

@@ -13,7 +13,7 @@ rule machine:
         part3=list(PART3_TIMED.values()),
         code=code("machine"),
     output:
-        targets.machine(config),
+        paths.machine(config),
     params:
         # where the folder and MNIST live and which folders to compare are no settings of the lab: two folders
         # built from the same lab (here and on a cluster) have the same fingerprint

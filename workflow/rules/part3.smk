@@ -7,7 +7,7 @@ rule part3_resnet18_q1:
     input:
         code=code("part3_resnet18_q1"),
     output:
-        f"{R}/part3/resnet18/q1.json",
+        paths.resnet18_q1(config),
     params:
         images=part3_setting("resnet18", "q1_images"),
         image_size=part3_setting("resnet18", "image_size"),
@@ -31,7 +31,7 @@ rule part3_resnet18_counts:
     input:
         code=code("part3_resnet18_counts"),
     output:
-        f"{R}/part3/resnet18/counts.json",
+        paths.part3_counts(config, "resnet18"),
     params:
         image_size=part3_setting("resnet18", "image_size"),
     conda:
@@ -49,7 +49,7 @@ rule part3_resnet18_memory:
     input:
         code=code("part3_resnet18_memory"),
     output:
-        f"{R}/part3/resnet18/memory/bs{{batch}}.json",
+        paths.resnet18_memory(config, "{batch}"),
     params:
         batch_size=lambda wc: int(wc.batch),
         image_size=part3_setting("resnet18", "image_size"),
@@ -69,7 +69,7 @@ rule part3_bert_counts:
     input:
         code=code("part3_bert_counts"),
     output:
-        f"{R}/part3/bert/counts.json",
+        paths.part3_counts(config, "bert"),
     params:
         seq_len=part3_setting("bert", "seq_len"),
     conda:
@@ -87,7 +87,7 @@ rule part3_bert_gemms:
     input:
         code=code("part3_bert_gemms"),
     output:
-        f"{R}/part3/bert/gemms.json",
+        paths.bert_gemms(config),
     params:
         batch_size=part3_setting("bert", "gemm_batch_size"),
         seq_len=part3_setting("bert", "seq_len"),
@@ -108,7 +108,7 @@ rule part3_table:
         unpack(lambda wc: part3_plan.table_inputs(config, wc.table)),
         code=code("part3_table"),
     output:
-        f"{R}/tables/{{table}}.csv",
+        paths.table(config, "{table}"),
     wildcard_constraints:
         table="|".join(part3_plan.TABLES + part3_plan.MODEL_TABLES),
     params:
@@ -129,7 +129,7 @@ rule part3_model:
     input:
         code=code("part3_model_profile"),
     output:
-        f"{R}/part3/models/{{model}}/profile.json",
+        paths.part3_model_profile(config, "{model}"),
     wildcard_constraints:
         model=_alternatives(latency_plan.extra_models(config)),
     params:
@@ -151,10 +151,10 @@ rule part3_model:
 rule part3_figure:
     """One Part 3 model's latency and throughput per batch across its runtimes."""
     input:
-        table=f"{R}/tables/part3_runtimes.csv",
+        table=paths.table(config, "part3_runtimes"),
         code=code("part3_runtime_figure"),
     output:
-        f"{R}/report/figures/part3_runtimes_{{model}}.svg",
+        paths.figure(config, "part3_runtimes_{model}"),
     params:
         model=lambda wc: wc.model,
     conda:

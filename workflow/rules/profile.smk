@@ -4,9 +4,9 @@ rule profile:
     input:
         code=code("profile"),
     output:
-        profile=f"{R}/models/{{model}}/profile.json",
-        layers=f"{R}/models/{{model}}/layers.csv",
-        onnx=f"{R}/models/{{model}}/model.onnx",
+        profile=paths.model_profile(config, "{model}"),
+        layers=paths.model_layers(config, "{model}"),
+        onnx=paths.model_onnx(config, "{model}"),
     wildcard_constraints:
         model=_alternatives(LAB.models),
     params:

@@ -42,10 +42,11 @@ rule report_plots:
 rule diagram:
     """One MNIST architecture's exported ONNX graph, tensor shapes on its edges (Graphviz dot -> SVG)."""
     input:
-        onnx=f"{R}/models/{{model}}/model.onnx",
+        onnx=rules.profile.output.onnx,
         code=code("diagram"),
     output:
-        report(f"{R}/models/{{model}}/diagram.svg", caption="../report/diagram.rst", category="Model graphs"),
+        report(paths.model_diagram(config, "{model}"), caption="../report/diagram.rst",
+               category="Model graphs"),
     params:
         title=lambda wc: wc.model,
     conda:
@@ -68,8 +69,8 @@ rule report:
         template_dir=[os.path.join(here("templates"), f) for f in sorted(os.listdir(here("templates")))],
         code=code("render_report"),
     output:
-        html=report(f"{R}/report/report.html", caption="../report/report.rst", category="Report"),
-        pdf=report(f"{R}/report/report.pdf", caption="../report/report_pdf.rst", category="Report"),
+        html=report(paths.report(config, "html"), caption="../report/report.rst", category="Report"),
+        pdf=report(paths.report(config, "pdf"), caption="../report/report_pdf.rst", category="Report"),
     params:
         config={k: v for k, v in config.items() if k not in ("mnist_dir", "compare")},  # where data came from, or what a later comparison reads, is not part of this report
         tables=TABLES,

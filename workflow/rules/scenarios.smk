@@ -1,6 +1,6 @@
 # Part 3 under MLPerf Inference's scenarios, measured by LoadGen (docs/scenarios.md): one timed job per
 # (model, runtime, scenario) of `part3.scenarios`, its LoadGen logs kept beside its record; then the tables and,
-# per model, latency percentiles against the offered rate. Paths from mlalab.plan.targets.
+# per model, latency percentiles against the offered rate. Paths from mlalab.plan.paths.
 from mlalab.plan import scenarios as scenario_plan
 
 SCENARIO_SETTINGS = scenario_plan.settings(config)
@@ -11,11 +11,11 @@ rule part3_scenario:
     """One (model, runtime, scenario) under LoadGen: its record, and LoadGen's own logs in the folder beside it.
     Timed like `latency`: it owns the machine while LoadGen drives the model."""
     input:
-        onnx=lambda wc: [targets.onnx(config, LAB)[wc.model]] if latency_plan.needs_onnx(latency_plan.RUNTIMES[wc.runtime][0]) else [],
+        onnx=lambda wc: [paths.model_onnx(config, wc.model)] if latency_plan.needs_onnx(latency_plan.RUNTIMES[wc.runtime][0]) else [],
         code=code("part3_scenario"),
     output:
-        record=targets.scenario_record(config, "{model}", "{runtime}", "{scenario}"),
-        logs=directory(targets.scenario_logs(config, "{model}", "{runtime}", "{scenario}")),
+        record=paths.scenario_record(config, "{model}", "{runtime}", "{scenario}"),
+        logs=directory(paths.scenario_logs(config, "{model}", "{runtime}", "{scenario}")),
     wildcard_constraints:
         model=_alternatives(SCENARIO_MODELS),
         runtime="|".join(latency_plan.RUNTIMES),
@@ -48,8 +48,8 @@ rule part3_scenario_tables:
         records=targets.scenario_records(config),
         code=code("part3_scenario_tables"),
     output:
-        scenarios=targets.scenario_table_paths(config)["part3_scenarios"],
-        runs=targets.scenario_table_paths(config)["part3_scenario_runs"],
+        scenarios=paths.table(config, "part3_scenarios"),
+        runs=paths.table(config, "part3_scenario_runs"),
     conda:
         "../envs/mlalab.yaml"
     log:
@@ -63,10 +63,10 @@ rule part3_scenario_tables:
 rule part3_scenario_figure:
     """One model's Server tries: latency percentiles against the offered rate, the bound drawn."""
     input:
-        runs=targets.scenario_table_paths(config)["part3_scenario_runs"],
+        runs=rules.part3_scenario_tables.output.runs,
         code=code("part3_scenario_figure"),
     output:
-        targets.scenario_figure(config, "{model}"),
+        paths.figure(config, "part3_scenarios_{model}"),
     wildcard_constraints:
         model=_alternatives(SCENARIO_MODELS),
     params:

@@ -4,8 +4,8 @@ rule train:
         data=MNIST,
         code=code("train"),
     output:
-        metrics=f"{R}/runs/{{run}}/metrics.json",
-        model=f"{R}/runs/{{run}}/model.pt",
+        metrics=paths.run_metrics(config, "{run}"),
+        model=paths.run_model(config, "{run}"),
     params:
         spec=lambda wc: LAB.runs[wc.run],
         data=config["data"],
