@@ -8,6 +8,12 @@ from mlalab.plan.config import Lab
 from mlalab.plan.latency import model_specs, part3_batches
 
 
+def report_config(config: dict) -> dict:
+    """The config the report job gets: where the data came from, or what a later comparison reads, is not part of
+    the report (changing either must not rebuild it)."""
+    return {k: v for k, v in config.items() if k not in ("mnist_dir", "compare")}
+
+
 def _tables(config: dict, names) -> dict[str, str]:
     return {name: paths.table(config, name) for name in names}
 

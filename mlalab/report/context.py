@@ -143,7 +143,7 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
         "parts": parts,
         "part3": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in part3.items()},
         "part3_present": {k: v is not None for k, v in part3.items()},
-        "part3_facts": part3_facts(part3, config["compare"]),
+        "part3_facts": part3_facts(part3),   # report.smk leaves `compare` out of its config: no comparison reruns it
         "scenario_facts": scenario_facts(part3),
         "efficiency": {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in efficiency.items()},
         "efficiency_facts": efficiency_facts(efficiency, planned_runs(config)),

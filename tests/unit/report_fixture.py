@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import yaml
 
 from mlalab.measure.onnx_export import export_spec
+from mlalab.plan import targets
 from mlalab.plan.config import expand
 from mlalab.plan.schema import validate
 from mlalab.report import diagram, plots, provenance, render
@@ -55,7 +56,7 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
                 diagrams[model] = fig / f"diagram-{model}.svg"
                 diagram.write_diagram(onnx[model], diagrams[model], title=model)
     prov = provenance.collect(config, FIXTURES / "benchmarks", device_used="cpu (fixture)", threads=2)
-    html = render.render_report(config, {k: str(v) for k, v in tables.items()}, figures, diagrams, onnx,
+    html = render.render_report(targets.report_config(config), {k: str(v) for k, v in tables.items()}, figures, diagrams, onnx,
                                 out / "report" / "report.html", out / "report" / "report.pdf" if pdf else None, prov)
     return {"config": config, "html": html, "frames": frames, "out": out}
 

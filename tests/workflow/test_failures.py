@@ -4,6 +4,7 @@ redone; the same config and seed on CPU give identical parameters, MACs and accu
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import pytest
 import smk
 
 from mlalab.plan.config import expand
+from mlalab.plan.schema import validate
 
 QUICK = smk.QUICK
 
@@ -84,7 +86,7 @@ def _descendants(pid: int) -> list[int]:
 def test_sigkill_during_training_loses_nothing_and_only_that_job_is_redone(built, tmp_path):
     work = smk.copy_built(built, tmp_path / "work")
     cfg = _quick_config(work)
-    lab = expand(cfg)
+    lab = expand(validate(copy.deepcopy(cfg)))
     # The slowest training of the lab (batch size 1), so it is surely mid-way when killed.
     run_id = min(lab.runs, key=lambda r: (lab.runs[r]["batch_size"], lab.runs[r]["kind"] != "cnn"))
     rdir = work / "results" / "quick" / "runs" / run_id
@@ -143,7 +145,7 @@ def test_sigkill_during_training_loses_nothing_and_only_that_job_is_redone(built
 def test_same_config_and_seed_on_cpu_give_identical_results(built, tmp_path):
     work = smk.copy_built(built, tmp_path / "work")
     cfg = _quick_config(work)
-    lab = expand(cfg)
+    lab = expand(validate(copy.deepcopy(cfg)))
     run_id = next(r for r, s in lab.runs.items() if s["kind"] == "cnn" and s["batch_size"] >= 32)
     model_id = lab.runs[run_id]["model_id"]
     R = work / "results" / "quick"

@@ -84,10 +84,11 @@ def test_a_comparison_of_other_folders_runs_beside_a_build(tmp_path):
 
     import yaml
 
+    from mlalab.plan.schema import validate
     from mlalab.stages.machine import describe_machine
 
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
-    config = yaml.safe_load((fixtures / "config.yaml").read_text())
+    config = validate(yaml.safe_load((fixtures / "config.yaml").read_text()))   # as the Snakefile leaves it
     folders = []
     for name in ("a", "b"):
         folder = tmp_path / name

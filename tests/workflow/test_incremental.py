@@ -20,6 +20,7 @@ import pytest
 import smk
 
 from mlalab.plan.config import expand
+from mlalab.plan.schema import validate
 
 QUICK = smk.QUICK
 
@@ -50,18 +51,18 @@ def with_overlay(work: Path, overlay: dict) -> tuple[str, ...]:
 
 
 def run_ids(cfg: dict) -> set[str]:
-    return set(expand(cfg).runs)
+    return set(expand(validate(copy.deepcopy(cfg))).runs)
 
 
 def profile_jobs(cfg: dict, experiment: str) -> set[str]:
     """Per-layer tables are profiled at every batch size of the experiments using a model
     (mlalab.plan.config.profile_batches): a new batch size reprofiles that experiment's models."""
-    return {f"profile[model={r.model}]" for r in expand(cfg).rows_of(experiment)}
+    return {f"profile[model={r.model}]" for r in expand(validate(copy.deepcopy(cfg))).rows_of(experiment)}
 
 
 def latency_jobs(cfg: dict, runs) -> set[str]:
     """The fp32 latency jobs of the (model, batch size) of these runs: one per pair, however many seeds."""
-    lab = expand(cfg)
+    lab = expand(validate(copy.deepcopy(cfg)))
     pairs = {(lab.runs[r]["model_id"], lab.runs[r]["batch_size"]) for r in runs}
     return {f"latency[batch={b},model={m},variant=fp32]" for m, b in pairs}
 
@@ -114,13 +115,13 @@ def test_changing_one_batch_size_reruns_only_that_variant(work):
 
 def test_changing_one_variant_reruns_only_that_variant(work):
     cfg = quick_config(work)
-    old_runs, old_models = run_ids(cfg), set(expand(cfg).models)
+    old_runs, old_models = run_ids(cfg), set(expand(validate(copy.deepcopy(cfg))).models)
     exp = "part1b"
     variants = copy.deepcopy(cfg["experiments"][exp]["variants"])
     variants[-1] = {**variants[-1], "label": "512x3", "hidden": [512, 512, 512]}
     args = with_overlay(work, {"experiments": {exp: {"variants": variants}}})
     cfg["experiments"][exp]["variants"] = variants
-    lab = expand(cfg)
+    lab = expand(validate(copy.deepcopy(cfg)))
     new_runs, new_models = set(lab.runs) - old_runs, set(lab.models) - old_models
     assert len(new_runs) == len(cfg["seeds"]) and len(new_models) == 1
 

@@ -72,7 +72,7 @@ rule report:
         html=report(paths.report(config, "html"), caption="../report/report.rst", category="Report"),
         pdf=report(paths.report(config, "pdf"), caption="../report/report_pdf.rst", category="Report"),
     params:
-        config={k: v for k, v in config.items() if k not in ("mnist_dir", "compare")},  # where data came from, or what a later comparison reads, is not part of this report
+        config=targets.report_config(config),
         tables=TABLES,
         figures=targets.figures(config),
         diagrams=targets.diagrams(config, LAB),
