@@ -99,7 +99,8 @@ def figures(config: dict) -> dict[str, str]:
 
 
 def diagrams(config: dict, lab: Lab) -> dict[str, str]:
-    return {m: paths.model_diagram(config, m) for m in lab.models}
+    """One drawing of the exported ONNX graph per model the lab builds (as `onnx`)."""
+    return {m: paths.model_diagram(config, m) for m in model_specs(config, lab)}
 
 
 def onnx(config: dict, lab: Lab) -> dict[str, str]:

@@ -149,6 +149,7 @@ def build_context(config: dict, tables: dict[str, pd.DataFrame | None], figures:
         "efficiency_facts": efficiency_facts(efficiency, planned_runs(config)),
         "figures": figures,
         "onnx": onnx,
+        "diagrams": diagrams,
         "validation": validation_rows(tables, config),
         "timing_facts": timing_facts(tables.get("latency"), config),
         "provenance": provenance,

@@ -17,6 +17,11 @@ from mlalab.report import diagram, plots, provenance, render
 from mlalab.report.context import read_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# small versions of the Part 3 networks (the same graphs, fewer layers and pixels), so the fixture exports fast
+PART3_DRAWN = {"resnet18": {"source": "torchvision", "name": "resnet18", "image_size": 32},
+               "bert-base": {"source": "transformers", "name": "BertConfig", "seq_len": 8,
+                             "config": {"num_hidden_layers": 3, "hidden_size": 32, "num_attention_heads": 2,
+                                        "intermediate_size": 64, "vocab_size": 100}}}
 
 
 def render_fixture_report(out: Path, pdf: bool = False) -> dict:
@@ -55,6 +60,12 @@ def render_fixture_report(out: Path, pdf: bool = False) -> dict:
                 export_spec({"source": "mnist", **lab.models[model]}, onnx[model])
                 diagrams[model] = fig / f"diagram-{model}.svg"
                 diagram.write_diagram(onnx[model], diagrams[model], title=model)
+    for model, spec in PART3_DRAWN.items():       # the Part 3 networks, small, drawn as the diagram job draws them
+        onnx[model] = out / "models" / model / "model.onnx"
+        onnx[model].parent.mkdir(parents=True, exist_ok=True)
+        export_spec(spec, onnx[model])
+        diagrams[model] = fig / f"diagram-{model}.svg"
+        diagram.write_diagram(onnx[model], diagrams[model], title=model)
     prov = provenance.collect(config, FIXTURES / "benchmarks", device_used="cpu (fixture)", threads=2)
     html = render.render_report(targets.report_config(config), {k: str(v) for k, v in tables.items()}, figures, diagrams, onnx,
                                 out / "report" / "report.html", out / "report" / "report.pdf" if pdf else None, prov)

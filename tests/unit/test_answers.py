@@ -261,7 +261,7 @@ def test_part3_q1_one_batch_is_the_latency_tables_record():
     from mlalab.report import render
     tpl = render.environment().from_string("{% include 'part3.html.j2' %}")
     for fact, said in ((shown, True), (part3.q1_fact(q1_table(1.8, 0.55, images=16), latency), False)):
-        html = tpl.render(figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts={"resnet18": {}, "bert": {}, "q1": fact})
+        html = tpl.render(figures={}, onnx={}, diagrams={}, part3={"resnet18_q1": [{}]}, part3_facts={"resnet18": {}, "bert": {}, "q1": fact})
         assert "a separate pass of " in html
         assert ("the row the latency table above shows at batch 8" in html) == said
 

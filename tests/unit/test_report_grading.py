@@ -105,7 +105,7 @@ def q1_answer(a, b, threads=1, device="cpu", compare=None, ci=True):
         q1 = q1.drop(columns=[c for c in q1.columns if "ci95" in c])
     facts = part3.part3_facts({"resnet18_q1": q1, "resnet18_memory": memory}, compare)
     html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
-        figures={}, onnx={}, part3={"resnet18_q1": [{}]}, part3_facts=facts, config={}, scenario_facts={})
+        figures={}, onnx={}, diagrams={}, part3={"resnet18_q1": [{}]}, part3_facts=facts, config={}, scenario_facts={})
     return as_read(html[html.index('<p class="answer">'):].split("</p>")[0])
 
 
@@ -146,6 +146,24 @@ def test_no_sentence_twice_in_a_section(rendered):
     assert not repeated_sentences(rendered["html"])
 
 
+def test_one_sections_answers_say_a_verdict_once():
+    """Item 9: one unstable batch makes the latency, per-image and throughput answers unstable alike, and one
+    noisy step ties training time and the test-set time alike: the section says each in full once (the quick
+    report of stop 25 printed the same 'Unstable: ...' sentence three times)."""
+    from test_answers import batch_table
+    from mlalab.report import render
+    t = batch_table(train=(50.0, 5.0, 5.0), lat=(0.002, 0.064, 0.1285)).assign(
+        latency_drift=["stable", "stable", "drifted"], latency_drift_ratio=[1.0, 1.0, 0.645],
+        train_time_s_std=[0.1, 0.1, 0.5], test_set_time_s=[3.0, 0.4, 0.4])
+    f = mnist.batch_facts(t)
+    env = render.environment()
+    section = env.from_string("{% import '_experiment.html.j2' as x %}{{ x.batch_answers(e, f) }}").render(
+        e={"layers": []}, f=f)
+    text = text_of(section)
+    assert text.count("Unstable:") == 1 and "unstable here too" in text
+    assert not repeated_sentences(section)
+
+
 def test_throughput_does_not_repeat_the_per_image_steps():
     from test_answers import batch_table
     f = mnist.batch_facts(batch_table(lat=(0.002, 0.064, 0.1285)))
@@ -164,7 +182,7 @@ def runtime_section(labels, failed=None):
                          for i, rt in enumerate(labels) for b in (1, 8)])
     facts = {"resnet18": {}, "bert": {}, "runtimes": part3.runtime_facts(rows)}
     html = render.environment().from_string("{% include 'part3.html.j2' %}").render(
-        figures={}, onnx={}, part3={"runtimes": [{k: v for k, v in r.items()} for r in rows.to_dict("records")]},
+        figures={}, onnx={}, diagrams={}, part3={"runtimes": [{k: v for k, v in r.items()} for r in rows.to_dict("records")]},
         part3_facts=facts, scenario_facts={})
     return text_of(html)
 
@@ -264,3 +282,14 @@ def test_a_caption_stays_with_its_table(tmp_path):
             return next(i for i, (_, _, words) in enumerate(pages) if any(t == word for *_, t in words))
         assert page_of("CAPTIONWORD") == page_of("row0"), fill
         assert page_of("row39") == page_of("row38"), fill
+
+
+def test_part3_networks_show_their_onnx_graphs(rendered):
+    """Item 7: ResNet18 and BERT-base are drawn from their ONNX exports where the report links them, not only
+    linked."""
+    html = rendered["html"]
+    for name in ("ResNet18", "BERT-base"):
+        assert f'alt="ONNX graph of {name}"' in html
+    part3 = html[html.index('id="part3'):]
+    assert part3.index('alt="ONNX graph of ResNet18"') < part3.index('id="part3-bert"') < part3.index(
+        'alt="ONNX graph of BERT-base"')

@@ -40,9 +40,10 @@ rule report_plots:
 
 
 rule diagram:
-    """One MNIST architecture's exported ONNX graph, tensor shapes on its edges (Graphviz dot -> SVG)."""
+    """One model's exported ONNX graph (an MNIST architecture or a Part 3 network), tensor shapes on its edges
+    (Graphviz dot -> SVG)."""
     input:
-        onnx=rules.profile.output.onnx,
+        onnx=paths.model_onnx(config, "{model}"),
         code=code("diagram"),
     output:
         report(paths.model_diagram(config, "{model}"), caption="../report/diagram.rst",
