@@ -20,7 +20,8 @@ import pandas as pd
 import torch
 
 from mlalab.measure import loadgen, models, runtimes
-from mlalab.measure.timing import environment, sync
+from mlalab.measure.clocks import sync
+from mlalab.measure.timing import environment
 from mlalab.plan.latency import RUNTIMES
 from mlalab.plan.scenarios import METRICS
 from mlalab.plan.specs import ModelSpec, model_spec

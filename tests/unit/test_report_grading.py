@@ -151,6 +151,7 @@ def test_one_sections_answers_say_a_verdict_once():
     noisy step ties training time and the test-set time alike: the section says each in full once (the quick
     report of stop 25 printed the same 'Unstable: ...' sentence three times)."""
     from test_answers import batch_table
+
     from mlalab.report import render
     t = batch_table(train=(50.0, 5.0, 5.0), lat=(0.002, 0.064, 0.1285)).assign(
         latency_drift=["stable", "stable", "drifted"], latency_drift_ratio=[1.0, 1.0, 0.645],

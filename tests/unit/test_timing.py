@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from mlalab.measure import timing
+from mlalab.measure import clocks, timing
 
 CPU = torch.device("cpu")
 
@@ -196,24 +196,24 @@ class FakeEvent:
 
 def test_cuda_events_are_read_only_when_the_series_needs_them():
     FakeEvent.syncs = 0
-    timer = timing.EventClock(torch.device("cpu"), event=FakeEvent)
+    timer = clocks.EventClock(torch.device("cpu"), event=FakeEvent)
     samples, stop = timing._series(lambda: time.sleep(0.002), torch.device("cpu"), 20, 20, math.inf, 0.0, "fixed",
                                    None, set(), timer=timer)
     assert stop == "repeats" and len(samples) == 20 and FakeEvent.syncs == 1    # once, at the end: calls queue
     assert all(0.0015 < s < 0.05 for s in samples) and timer.name == "cuda_events"
     FakeEvent.syncs = 0
-    timer = timing.EventClock(torch.device("cpu"), event=FakeEvent)
+    timer = clocks.EventClock(torch.device("cpu"), event=FakeEvent)
     samples, stop = timing._series(lambda: time.sleep(0.001), torch.device("cpu"), 12, 300, math.inf, 0.5,
                                    "adaptive", None, set(), timer=timer)
     assert stop == "precision" and FakeEvent.syncs <= len(samples) // 5 + 2   # a read per check, not per call
 
 
 def test_the_clock_follows_the_device_and_the_setting():
-    assert isinstance(timing.clock(torch.device("cpu")), timing.PerfClock)
-    assert isinstance(timing.clock(torch.device("cuda"), "events"), timing.EventClock)
-    assert isinstance(timing.clock(torch.device("cuda"), "sync"), timing.PerfClock)
-    assert timing.clock(torch.device("cuda"), "sync").name == "perf_counter+synchronize"
+    assert isinstance(clocks.clock(torch.device("cpu")), clocks.PerfClock)
+    assert isinstance(clocks.clock(torch.device("cuda"), "events"), clocks.EventClock)
+    assert isinstance(clocks.clock(torch.device("cuda"), "sync"), clocks.PerfClock)
+    assert clocks.clock(torch.device("cuda"), "sync").name == "perf_counter+synchronize"
     with pytest.raises(ValueError, match="cuda_timer"):
-        timing.clock(torch.device("cpu"), "often")
+        clocks.clock(torch.device("cpu"), "often")
     rec = timing.measure_with(lambda: None, torch.device("cpu"), timing.fixed(0, 3))
     assert rec["timing_clock"] == "perf_counter"
