@@ -52,6 +52,25 @@ def mostly_empty_pages(pages, filled: float = 0.55) -> list[int]:
     return short
 
 
+
+def text_of(html: str) -> str:
+    """The words of an HTML fragment, tags dropped, whitespace collapsed."""
+    return " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def repeated_sentences(html: str) -> list[str]:
+    """Sentences said twice within one subsection (between two headings) of the rendered report."""
+    out = []
+    for part in re.split(r"<h[2-4][ >]", html):
+        body = re.sub(r"<(table|figure)\b.*?</\1>", " ", part, flags=re.S)     # tables repeat words by design
+        seen = set()
+        for s in re.split(r"(?<=[.!?])\s+", text_of(body)):
+            if len(s) > 30 and s in seen:
+                out.append(s)
+            seen.add(s)
+    return out
+
+
 @pytest.fixture(scope="module")
 def one_thread():
     """Count on one torch thread (module scope), restoring the count after: the counting tests build many models."""

@@ -238,7 +238,7 @@ def test_part3_q1_answer_follows_the_data():
     from mlalab.report import render
     env = render.environment()
     tpl = env.from_string("{% include 'part3.html.j2' %}")
-    base = {"figures": {}, "onnx": {}, "part3": {"resnet18_q1": [{}]}}
+    base = {"figures": {}, "onnx": {}, "diagrams": {}, "part3": {"resnet18_q1": [{}]}}
 
     def answer(a, b):
         facts = part3.part3_facts({"resnet18_q1": q1_table(a, b)})

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import pytest
 from report_fixture import render_answer, render_fixture_report
+from testlib import repeated_sentences, text_of
 
 from mlalab.report import filters
 from mlalab.report.facts import efficiency, mnist
@@ -17,11 +18,6 @@ from mlalab.report.noise import wilson
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     return render_fixture_report(tmp_path_factory.mktemp("report"))
-
-
-def text_of(html: str) -> str:
-    import html as _html
-    return " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_percentages_never_round_to_100_or_0_when_they_are_not():
@@ -127,19 +123,6 @@ def test_validation_reads_berts_aten_count_from_part3_counts(rendered):
     table = html[html.index('id="validation"'):]
     rows = [r for r in table[:table.index("</table>")].split("<tr>") if "bert-base" in r]
     assert rows and "1,364,262,912</td><td>1,364,262,912" in rows[0] and "—" not in rows[0]
-
-
-def repeated_sentences(html: str) -> list[str]:
-    """Sentences said twice within one subsection (between two headings) of the rendered report."""
-    out = []
-    for part in re.split(r"<h[2-4][ >]", html):
-        body = re.sub(r"<(table|figure)\b.*?</\1>", " ", part, flags=re.S)     # tables repeat words by design
-        seen = set()
-        for s in re.split(r"(?<=[.!?])\s+", text_of(body)):
-            if len(s) > 30 and s in seen:
-                out.append(s)
-            seen.add(s)
-    return out
 
 
 def test_no_sentence_twice_in_a_section(rendered):

@@ -86,10 +86,15 @@ def test_every_column_is_in_the_dictionary(quick_build):
 def test_the_quick_report_stays_on_the_page_and_answers_every_question(quick_build):
     """The real quick report, read from its PDF: no word past the page edge, no mostly empty page, no
     placeholder, the exact counts and every Part 3 question label."""
-    from testlib import mostly_empty_pages, pdf_words
+    from testlib import mostly_empty_pages, pdf_words, repeated_sentences
 
     pages = pdf_words(quick_build / "report" / "report.pdf")
-    assert not mostly_empty_pages(pages), f"pages {mostly_empty_pages(pages)} of {len(pages)} are mostly empty"
+    # half a page: a live build's answers change length by a line or two from run to run (the unit fixture,
+    # fixed text, is held to 55 %)
+    empty = mostly_empty_pages(pages, filled=0.5)
+    assert not empty, f"pages {empty} of {len(pages)} are mostly empty"
+    # a verdict said in full once per section, as the real data (unstable series, ties) make it
+    assert not repeated_sentences((quick_build / "report" / "report.html").read_text())
     for n, (w, h, words) in enumerate(pages, 1):
         outside = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5]
         assert not outside, f"page {n}: {outside[:5]} run past the page"
