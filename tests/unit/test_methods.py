@@ -55,13 +55,19 @@ def test_a_drifted_record_is_named_and_a_retry_is_counted():
     text = methods_text(rows)
     assert "1 still drifted" in text and "cnn fp32 batch 64 (second half 0.5" in text
     rows[1].update(latency_drift="stable", latency_drift_ratio=1.01, latency_tries=2)
-    assert "1 only after being timed again (cnn fp32 batch 64: 2 tries)" in methods_text(rows)
+    assert "2 figures were stable (their halves' medians within 1.0 % of each other), 1 of them only after being " \
+           "timed again (cnn fp32 batch 64: 2 tries)" in methods_text(rows)
 
 
 def test_a_call_slower_than_its_own_test_pass_is_named():
     rows = [record("mlp", 1), record("cnn", 64)]
     assert "No figure's single call is slower than a batch of its own pass" in methods_text(rows)
     assert "none needed it here" in methods_text(rows)
+    rows[1].update(test_pass_ratio=0.8, test_pass_agreement="faster")
+    assert "(1 is faster: the timed call reuses one batch" in methods_text(rows)
+    rows[0].update(test_pass_ratio=0.8, test_pass_agreement="faster")
+    assert "(2 are faster: the timed call reuses one batch" in methods_text(rows)
+    rows[0].update(test_pass_ratio=0.97, test_pass_agreement="agrees")
     rows[1].update(test_pass_ratio=1.02, test_pass_retimed=True)
     assert "1 here: cnn fp32 batch 64" in methods_text(rows)
     rows[1].update(test_pass_ratio=1.7, test_pass_agreement="slower")
