@@ -155,7 +155,8 @@ def collect(config: dict, benchmark_dir: str | os.PathLike | None = None, device
 
     commit, dirty = git_commit(repo)
     now = time.time()
-    jobs = this_build(job_times(benchmark_dir), now) if benchmark_dir else []
+    on_disk = job_times(benchmark_dir) if benchmark_dir else []
+    jobs = this_build(on_disk, now)
     return {
         "generated": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "config_sha256": config_fingerprint(config),
@@ -171,6 +172,7 @@ def collect(config: dict, benchmark_dir: str | os.PathLike | None = None, device
         "git_commit": commit,
         "git_dirty": dirty,
         "jobs": jobs,
+        "jobs_earlier": len(on_disk) - len(jobs),   # up to date from earlier builds: nothing of theirs reran
         "jobs_total_s": sum(j["wall_s"] or 0 for j in jobs),
         **build_times(jobs, now),
     }

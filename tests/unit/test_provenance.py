@@ -22,3 +22,20 @@ def test_side_by_side_jobs_show_as_time_saved():
     jobs = [job("train", 0, 1000), job("train", 0, 1000)]
     t = build_times(this_build(jobs, now), now)
     assert t["build_overhead_s"] == -1000
+
+
+def test_a_report_alone_says_its_inputs_came_from_earlier_builds(tmp_path):
+    import os
+
+    from mlalab.report.provenance import collect
+
+    bench = tmp_path / "benchmarks" / "train"
+    bench.mkdir(parents=True)
+    tsv = bench / "part1a.tsv"
+    tsv.write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t300\n")
+    os.utime(tsv, (1_000_000, 1_000_000))             # ended long before this report
+    got = collect({"results": "r"}, tmp_path / "benchmarks")
+    assert got["jobs"] == [] and got["jobs_earlier"] == 1
+    os.utime(tsv)                                     # ended just now: a job of this build
+    got = collect({"results": "r"}, tmp_path / "benchmarks")
+    assert len(got["jobs"]) == 1 and got["jobs_earlier"] == 0
