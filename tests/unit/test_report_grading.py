@@ -148,6 +148,27 @@ def test_one_sections_answers_say_a_verdict_once():
     assert not repeated_sentences(section)
 
 
+def test_the_roofline_list_says_a_verdict_in_full_once():
+    """Two models whose batches tie and two whose batch 1 did not settle: each reason is given in full once (the
+    quick report of stop 27's CI printed 'The two are not distinguishable from timing noise (...)' twice)."""
+    from test_answers import roofline_table
+
+    from mlalab.report import render
+    tie = roofline_table(gflops=(10.0, 11.0), spread=0.3)
+    shaky = roofline_table(gflops=(2.0, 40.0)).assign(latency_drift=["drifted", "stable"])
+    table = pd.concat([tie, tie.assign(model="cnn-a", label="a"), shaky.assign(model="cnn-b", label="b"),
+                       shaky.assign(model="cnn-c", label="c")], ignore_index=True)
+    facts = efficiency.roofline_facts(table)
+    assert [bool(m["within_spread"]) for m in facts["models"]].count(True) == 2
+    assert sum(bool(m["unstable"]) for m in facts["models"]) == 2
+    html = render.environment().get_template("efficiency.html.j2").render(
+        efficiency={"roofline": table}, efficiency_facts={"roofline": facts}, figures={})
+    text = text_of(html)
+    assert text.count("confidence intervals of the medians overlap") == 1 and "timing noise either" in text
+    assert text.count("did not settle") == 1 and "here too" in text
+    assert not repeated_sentences(html)
+
+
 def test_throughput_does_not_repeat_the_per_image_steps():
     from test_answers import batch_table
     f = mnist.batch_facts(batch_table(lat=(0.002, 0.064, 0.1285)))
