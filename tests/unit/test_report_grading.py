@@ -169,6 +169,24 @@ def test_the_roofline_list_says_a_verdict_in_full_once():
     assert not repeated_sentences(html)
 
 
+def test_the_precision_list_explains_autocast_once():
+    """bf16 keeps the weights float32 for every model: the reason is given once, not under each bf16 bullet."""
+    from test_answers import precision_table
+
+    from mlalab.report import render
+    one = precision_table().replace({"precision": {"int8": "bf16"}}).assign(state_dict_bytes=4000)
+    table = pd.concat([one, one.assign(model="cnn")], ignore_index=True)
+    facts = efficiency.precision_facts(table)
+    assert len(facts["compare"]) == 2
+    env = render.environment()
+    html = env.get_template("efficiency.html.j2").render(
+        efficiency={"precision": table}, efficiency_facts={"precision": facts}, figures={})
+    text = text_of(html)
+    assert text.count("autocast only casts during the computation") == 1 and "float32, as above" in text
+    once = render_answer(facts["compare"][1], "precision_compare", env)    # alone, a bullet says it in full
+    assert "autocast only casts" in once and "autocast only casts" in render_answer(facts["compare"][1], "precision_compare", env)
+
+
 def test_throughput_does_not_repeat_the_per_image_steps():
     from test_answers import batch_table
     f = mnist.batch_facts(batch_table(lat=(0.002, 0.064, 0.1285)))
