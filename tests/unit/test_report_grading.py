@@ -79,6 +79,19 @@ def test_accuracy_falling_with_batch_is_explained_by_step_counts(rendered):
     assert "optimizer steps" not in text_of(str(module.batch_answers({}, {"accuracy": flat})))
 
 
+def test_a_precision_accuracy_gap_is_tested_against_the_test_set():
+    """bf16 at +0.03 points on 10,000 images is indistinguishable; int8 at -2 points on 10,000 is not."""
+    from test_answers import precision_table
+    near = efficiency.precision_facts(precision_table(int8_acc=0.9703).assign(test_samples=10_000))["compare"][0]
+    s = render_answer(near, "precision_compare")
+    assert near["acc_within"] is True and "up 0.03 points, indistinguishable on 10,000 test images" in s
+    far = efficiency.precision_facts(precision_table(int8_acc=0.95).assign(test_samples=10_000))["compare"][0]
+    s = render_answer(far, "precision_compare")
+    assert far["acc_within"] is False and "down 2.00 points, beyond the sampling error of 10,000 test images" in s
+    bert = efficiency.precision_facts(precision_table().assign(accuracy=None))["compare"][0]
+    assert bert["acc_within"] is None and "sampling error" not in render_answer(bert, "precision_compare")
+
+
 def test_precision_rows_name_their_trained_run(rendered):
     html = rendered["html"]
     table = html[html.index('id="precision-table"'):]

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from mlalab.report.facts.common import isnum, latency_point, num, ok_rows, verdict
+from mlalab.report.noise import wilson
 
 
 def _dtype_map(value) -> str:
@@ -143,9 +144,20 @@ def _compare(model, batch, r, ref) -> dict:
         "within_spread": within, "repeats": r.get("latency_repeats"),
         "accuracy": acc, "ref_accuracy": ref_acc,
         "acc_diff": acc - ref_acc if isnum(acc) and isnum(ref_acc) else math.nan,
+        **_accuracy_verdict(acc, ref_acc, num(r.get("test_samples")), num(ref.get("test_samples"))),
         "agreement": num(r.get("agreement_with_fp32")), "rel_error": num(r.get("rel_error_vs_fp32")),
         "weights_text": _dtype_map(r.get("weight_dtypes")), "quantized_layers": num(r.get("quantized_layers")),
     }
+
+
+def _accuracy_verdict(acc, ref_acc, n, ref_n) -> dict:
+    """Whether two test accuracies differ beyond the test set's sampling error: their 95 % Wilson intervals on
+    their test images overlap (`acc_within`: True) or not (False), the report's rule for accuracies (Part 1's
+    answers); None without accuracies or image counts."""
+    if not all(isnum(x) for x in (acc, ref_acc, n, ref_n)):
+        return {"acc_within": None, "acc_samples": None}
+    (lo, hi), (rlo, rhi) = wilson(acc, n), wilson(ref_acc, ref_n)
+    return {"acc_within": not (hi < rlo or rhi < lo), "acc_samples": int(n)}
 
 
 def trained_with(row, runs: dict) -> dict | None:
