@@ -135,6 +135,7 @@ def _compare(model, batch, r, ref) -> dict:
     speed = num(r.throughput_per_s) / num(ref.throughput_per_s) if num(ref.throughput_per_s) else math.nan
     acc, ref_acc = num(r.get("accuracy")), num(ref.get("accuracy"))
     size, ref_size = num(r.state_dict_bytes), num(ref.state_dict_bytes)
+    n = num(r.get("test_samples"))
     return {
         "model": str(model), "precision": str(r["precision"]), "batch": int(batch),
         "bytes": size, "ref_bytes": ref_size, "size_ratio": size / ref_size if ref_size else math.nan,
@@ -144,20 +145,20 @@ def _compare(model, batch, r, ref) -> dict:
         "within_spread": within, "repeats": r.get("latency_repeats"),
         "accuracy": acc, "ref_accuracy": ref_acc,
         "acc_diff": acc - ref_acc if isnum(acc) and isnum(ref_acc) else math.nan,
-        **_accuracy_verdict(acc, ref_acc, num(r.get("test_samples")), num(ref.get("test_samples"))),
+        # the report's rule for accuracies (Part 1's answers): their 95 % Wilson intervals on the test images overlap
+        "acc_within": verdict(_accuracy_point(acc, n), _accuracy_point(ref_acc, num(ref.get("test_samples"))),
+                              "binomial"),
+        "acc_samples": int(n) if isnum(n) else None,
         "agreement": num(r.get("agreement_with_fp32")), "rel_error": num(r.get("rel_error_vs_fp32")),
         "weights_text": _dtype_map(r.get("weight_dtypes")), "quantized_layers": num(r.get("quantized_layers")),
     }
 
 
-def _accuracy_verdict(acc, ref_acc, n, ref_n) -> dict:
-    """Whether two test accuracies differ beyond the test set's sampling error: their 95 % Wilson intervals on
-    their test images overlap (`acc_within`: True) or not (False), the report's rule for accuracies (Part 1's
-    answers); None without accuracies or image counts."""
-    if not all(isnum(x) for x in (acc, ref_acc, n, ref_n)):
-        return {"acc_within": None, "acc_samples": None}
-    (lo, hi), (rlo, rhi) = wilson(acc, n), wilson(ref_acc, ref_n)
-    return {"acc_within": not (hi < rlo or rhi < lo), "acc_samples": int(n)}
+def _accuracy_point(acc: float, n: float) -> dict:
+    """A test accuracy on n images as a point for `verdict(..., 'binomial')`: its 95 % Wilson interval (NaN
+    bounds, so no verdict, without an accuracy or n)."""
+    lo, hi = wilson(acc, n)
+    return {"y": acc, "lo": lo, "hi": hi}
 
 
 def trained_with(row, runs: dict) -> dict | None:
